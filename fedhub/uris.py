@@ -1,0 +1,84 @@
+"""Every local IRI is built and parsed here, so the URL map of the ActivityPub side lives in one file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import quote, urlsplit
+
+PostKind = Literal["article", "event"]
+
+
+@dataclass(frozen=True)
+class Uris:
+    """Builds ids under the instance's base URL (`https://host[:port]`)."""
+
+    base: str
+
+    # the instance
+    def instance_actor(self) -> str:
+        return f"{self.base}/actor"
+
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    def instance_home(self) -> str:
+        return f"{self.base}/"
+
+    # groups
+    def group(self, slug: str) -> str:
+        return f"{self.base}/groups/{slug}"
+
+    def group_key(self, slug: str) -> str:
+        return f"{self.group(slug)}#main-key"
+
+    def inbox(self, slug: str) -> str:
+        return f"{self.group(slug)}/inbox"
+
+    def outbox(self, slug: str) -> str:
+        return f"{self.group(slug)}/outbox"
+
+    def followers(self, slug: str) -> str:
+        return f"{self.group(slug)}/followers"
+
+    def following(self, slug: str) -> str:
+        return f"{self.group(slug)}/following"
+
+    def instance_key(self) -> str:
+        return f"{self.instance_actor()}#main-key"
+
+    def instance_inbox(self) -> str:
+        return f"{self.instance_actor()}/inbox"
+
+    def instance_outbox(self) -> str:
+        return f"{self.instance_actor()}/outbox"
+
+    def instance_followers(self) -> str:
+        return f"{self.instance_actor()}/followers"
+
+    def instance_following(self) -> str:
+        return f"{self.instance_actor()}/following"
+
+    # content
+    def post(self, slug: str, kind: PostKind, public_id: str) -> str:
+        return f"{self.group(slug)}/{kind}s/{public_id}"
+
+    def post_activity(self, slug: str, kind: PostKind, public_id: str) -> str:
+        """The id of the `Create` that published a post; it dereferences like the post does."""
+        return f"{self.post(slug, kind, public_id)}/activity"
+
+    def post_ics(self, slug: str, public_id: str) -> str:
+        return f"{self.post(slug, 'event', public_id)}.ics"
+
+    def media(self, sha256: str, filename: str) -> str:
+        return f"{self.base}/media/{sha256}/{quote(filename)}"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base}/tags/{quote(name.lower())}"
+
+    def handle(self, slug: str) -> str:
+        """`slug@host`, the acct: part WebFinger answers for (host includes a port if any)."""
+        return f"{slug}@{urlsplit(self.base).netloc}"
+
+    def is_local(self, iri: str) -> bool:
+        return iri == self.base or iri.startswith(self.base + "/")
