@@ -67,14 +67,23 @@ def normalise_database_url(url: str) -> str:
 
 
 def validate_domain(domain: str) -> str:
-    """A domain is a host name or address with an optional port, nothing else."""
-    domain = domain.strip().lower()
-    host, _, port = domain.rpartition(":") if domain.count(":") == 1 else (domain, "", "")
-    if port and not port.isdigit():
-        raise InvalidInput(f"invalid port in domain {domain!r}")
-    if not host or any(c in host for c in "/@?# ") or host.startswith(".") or host.endswith("."):
-        raise InvalidInput(f"invalid domain {domain!r}: give a host name like example.org or 127.0.0.1:8080")
-    return domain
+    """A domain is a host name or address with an optional port, nothing else (no scheme, no path)."""
+    raw = domain.strip().lower()
+    problem = f"invalid domain {domain!r}: give a host like example.org or 127.0.0.1:8080"
+    if not raw or any(c in raw for c in "/@?#\\ ") or raw.count(":") > 1:
+        raise InvalidInput(problem)
+    host, _, port = raw.partition(":")
+    try:  # an internationalised name is kept in its ASCII (punycode) form, as DNS sees it
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise InvalidInput(problem) from error
+    if not host or host.startswith((".", "-")) or host.endswith(("-", ".")) or ".." in host:
+        raise InvalidInput(problem)
+    if not all(part.replace("-", "").isalnum() and part.isascii() for part in host.split(".")):
+        raise InvalidInput(problem)
+    if port and (not port.isdigit() or not 0 < int(port) < 65536):
+        raise InvalidInput(problem)
+    return f"{host}:{port}" if port else host
 
 
 def write_settings(data_dir: Path, domain: str, scheme: str, name: str) -> Path:

@@ -1,0 +1,191 @@
+"""Publishing articles and events, and adding a language version to one already published."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fedhub.domain import records
+from fedhub.domain.content import lead, render_markdown
+from fedhub.domain.drafts import ArticleDraft, EventDraft, validate_translation
+from fedhub.domain.event_summary import event_summary
+from fedhub.domain.uploads import safe_filename, sniff_media_type
+from fedhub.errors import InvalidInput, NotFound
+from fedhub.settings import Settings
+from fedhub.store import actors, media, posts
+from fedhub.store.database import Database
+from fedhub.store.tables import Post
+from fedhub.uris import Uris
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file an editor attaches, already read and checked."""
+
+    filename: str
+    data: bytes
+    media_type: str
+    name: str = ""
+
+
+def read_upload(path: Path, max_bytes: int, name: str = "") -> Upload:
+    """Read and check a file from disk before anything is written."""
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InvalidInput(f"{path.name} is {size} bytes; the limit is {max_bytes}")
+    if size == 0:
+        raise InvalidInput(f"{path.name} is empty")
+    data = path.read_bytes()
+    return Upload(safe_filename(path.name), data, sniff_media_type(data[:64]), name)
+
+
+def new_public_id() -> str:
+    """Random, so ids reveal neither order nor volume of publishing."""
+    return secrets.token_urlsafe(12)
+
+
+async def publish_article(
+    database: Database, settings: Settings, draft: ArticleDraft, uploads: Sequence[Upload] = ()
+) -> records.Post:
+    text = records.Text(
+        lang=draft.lang,
+        name=draft.title,
+        summary=draft.summary or lead(draft.body_markdown),
+        source=draft.body_markdown,
+        content_html=render_markdown(draft.body_markdown),
+    )
+    return await _insert(database, settings, draft.group_slug, "article", text, draft.tags, uploads)
+
+
+async def publish_event(
+    database: Database, settings: Settings, draft: EventDraft, uploads: Sequence[Upload] = ()
+) -> records.Post:
+    place = None
+    if draft.place_name:
+        place = records.Place(
+            name=draft.place_name,
+            address=draft.address or "",
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+        )
+    details = records.EventDetails(
+        start=draft.start,
+        end=draft.end,
+        timezone=draft.timezone,
+        place=place,
+        online_url=draft.online_url or None,
+    )
+    text = _event_text(details, draft.lang, draft.title, draft.body_markdown)
+    return await _insert(
+        database, settings, draft.group_slug, "event", text, draft.tags, uploads, event=details
+    )
+
+
+def _event_text(event: records.EventDetails, lang: str, title: str, body: str) -> records.Text:
+    """An event's summary says when and where in its own language: Mastodon shows nothing else."""
+    summary = event_summary(
+        start=event.start,
+        end=event.end,
+        timezone=event.timezone,
+        lang=lang,
+        place_name=event.place.name if event.place else "",
+        address=event.place.address if event.place else "",
+        online_url=event.online_url or "",
+        description_lead=lead(body, max_chars=200) if body else "",
+    )
+    return records.Text(
+        lang=lang, name=title, summary=summary, source=body, content_html=render_markdown(body)
+    )
+
+
+async def _insert(
+    database: Database,
+    settings: Settings,
+    slug: str,
+    kind: records.PostKind,
+    text: records.Text,
+    tags: Sequence[str],
+    uploads: Sequence[Upload],
+    event: records.EventDetails | None = None,
+) -> records.Post:
+    # Files first: content-addressed, so a failed transaction leaves only an unreferenced file.
+    attachments = [
+        records.Attachment(
+            sha256=media.write_media_file(settings.media_dir, upload.data),
+            filename=upload.filename,
+            media_type=upload.media_type,
+            size=len(upload.data),
+            name=upload.name,
+        )
+        for upload in uploads
+    ]
+    now = datetime.now(UTC)
+    async with database.transaction() as session:
+        group = await actors.get_group_row(session, slug)
+        for attachment in attachments:
+            await media.put_media(
+                session, attachment.sha256, attachment.media_type, attachment.size
+            )
+        row = Post(public_id=new_public_id(), actor_id=group.id, kind=kind, published=now)
+        if event is not None:
+            row.starts_at = event.start
+            row.ends_at = event.end
+            row.timezone = event.timezone
+            if event.place is not None:
+                row.place_name = event.place.name
+                row.place_address = event.place.address or None
+                row.latitude = event.place.latitude
+                row.longitude = event.place.longitude
+            row.online_url = event.online_url
+        await posts.insert_post(session, row, [text], tags, attachments)
+        return (await posts.post_records(session, [(row, slug)]))[0]
+
+
+async def add_translation(
+    database: Database,
+    settings: Settings,
+    post_iri: str,
+    *,
+    lang: str,
+    title: str,
+    body_markdown: str,
+    summary: str = "",
+) -> records.Post:
+    """Add another language to the same object, so followers see one article, not two."""
+    public_id = _public_id_from_iri(Uris(settings.base_url), post_iri)
+    draft = validate_translation(lang=lang, title=title, body=body_markdown, summary=summary)
+    async with database.transaction() as session:
+        row, slug = await posts.get_post_row(session, public_id)
+        if row.kind == "event":
+            current = (await posts.post_records(session, [(row, slug)]))[0]
+            assert current.event is not None
+            text = _event_text(current.event, draft.lang, draft.title, draft.body_markdown)
+        else:
+            if not draft.body_markdown.strip():
+                raise InvalidInput("an article's translation needs a body")
+            text = records.Text(
+                lang=draft.lang,
+                name=draft.title,
+                summary=draft.summary or lead(draft.body_markdown),
+                source=draft.body_markdown,
+                content_html=render_markdown(draft.body_markdown),
+            )
+        await posts.add_text(session, row, text, datetime.now(UTC))
+        return (await posts.post_records(session, [(row, slug)]))[0]
+
+
+def _public_id_from_iri(uris: Uris, iri: str) -> str:
+    """Accept the object's id (its URL) or the bare public id the CLI printed."""
+    iri = iri.strip()
+    if "/" not in iri:
+        return iri
+    prefix = f"{uris.base}/groups/"
+    parts = iri[len(prefix) :].split("/") if iri.startswith(prefix) else []
+    if len(parts) != 3 or parts[1] not in ("articles", "events"):
+        raise NotFound(f"{iri} is not an article or event of this instance")
+    return parts[2]

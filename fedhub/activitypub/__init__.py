@@ -1,0 +1,1 @@
+"""The ActivityPub wire format, pure: vocabulary, JSON-LD, schemas, collections, discovery."""

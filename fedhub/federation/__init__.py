@@ -1,0 +1,1 @@
+"""Federation: converting between fedhub's records and ActivityStreams, and the inbox pipeline."""

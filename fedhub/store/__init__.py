@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, the engine, query functions and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""The aiohttp adapters: routes, views, middleware and page rendering."""

@@ -1,0 +1,63 @@
+"""The application factory and the whole URL map, on one screen."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from fedhub.settings import Settings
+from fedhub.store.database import Database
+from fedhub.uris import Uris
+from fedhub.web import actor_views, discovery_views, page_views, post_views
+from fedhub.web.middleware import errors, security_headers
+from fedhub.web.render import template_environment
+from fedhub.web.state import DATABASE, SETTINGS, TEMPLATES, URIS
+
+SLUG = r"{slug:[a-z0-9_]{1,64}}"
+PUBLIC_ID = r"{public_id:[A-Za-z0-9_-]{1,32}}"
+KINDS = r"{kinds:articles|events}"
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_routes(
+        [
+            web.get("/", page_views.home),
+            web.get("/.well-known/webfinger", discovery_views.webfinger),
+            web.get("/.well-known/host-meta", discovery_views.host_meta),
+            web.get("/.well-known/nodeinfo", discovery_views.nodeinfo_links),
+            web.get("/nodeinfo/2.1", discovery_views.nodeinfo),
+            web.get("/actor", actor_views.instance_actor),
+            web.get(f"/groups/{SLUG}", actor_views.group_actor),
+            web.get(f"/groups/{SLUG}/outbox", actor_views.outbox),
+            web.get(f"/groups/{SLUG}/followers", actor_views.followers),
+            web.get(f"/groups/{SLUG}/following", actor_views.following),
+            web.get(f"/groups/{SLUG}/{KINDS}/{PUBLIC_ID}", post_views.post),
+            web.get(f"/groups/{SLUG}/{KINDS}/{PUBLIC_ID}/activity", post_views.post_activity),
+            web.get(r"/media/{sha256:[0-9a-f]{64}}/{filename}", post_views.media_file),
+        ]
+    )
+
+
+def create_app(settings: Settings, database: Database | None = None) -> web.Application:
+    """Build the application; it opens (and closes) its own database unless one is handed in."""
+    app = web.Application(
+        middlewares=[security_headers, errors], client_max_size=settings.max_upload_bytes
+    )
+    app[SETTINGS] = settings
+    app[URIS] = Uris(settings.base_url)
+    app[TEMPLATES] = template_environment()
+
+    async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+        if database is not None:
+            app[DATABASE] = database
+            yield
+            return
+        app[DATABASE] = Database(settings.resolved_database_url())
+        await app[DATABASE].migrate()
+        yield
+        await app[DATABASE].close()
+
+    app.cleanup_ctx.append(database_ctx)
+    add_routes(app)
+    return app

@@ -1,0 +1,76 @@
+"""Articles, events, the Create activities that published them, and their files."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from fedhub.domain.records import PostKind
+from fedhub.errors import NotFound
+from fedhub.federation.to_ap import create_to_ap, post_to_ap
+from fedhub.store import actors, media, posts
+from fedhub.web.render import activity_response, page, wants_json
+from fedhub.web.state import DATABASE, SETTINGS, URIS
+
+
+async def post(request: web.Request) -> web.Response:
+    slug, kind, public_id = _ids(request)
+    uris = request.app[URIS]
+    async with request.app[DATABASE].reading() as session:
+        group = await actors.get_group(session, slug)
+        record = await posts.get_post(session, slug, kind, public_id)
+    if wants_json(request):
+        return activity_response(post_to_ap(record, uris, group))
+    lang = request.query.get("lang")
+    text = next((t for t in record.texts if t.lang == lang), record.primary)
+    when: dict[str, str] = {}
+    if record.event is not None:
+        zone = ZoneInfo(record.event.timezone)
+        when = {
+            "local_start": record.event.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "local_end": record.event.end.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        }
+    return page(
+        request,
+        f"{kind}.html",
+        group=group,
+        post=record,
+        text=text,
+        handle=uris.handle(slug),
+        ap_id=uris.post(slug, kind, public_id),
+        when=when,
+    )
+
+
+async def post_activity(request: web.Request) -> web.Response:
+    slug, kind, public_id = _ids(request)
+    uris = request.app[URIS]
+    async with request.app[DATABASE].reading() as session:
+        group = await actors.get_group(session, slug)
+        record = await posts.get_post(session, slug, kind, public_id)
+    return activity_response(create_to_ap(record, uris, group))
+
+
+def _ids(request: web.Request) -> tuple[str, PostKind, str]:
+    kind: PostKind = "event" if request.match_info["kinds"] == "events" else "article"
+    return request.match_info["slug"], kind, request.match_info["public_id"]
+
+
+async def media_file(request: web.Request) -> web.StreamResponse:
+    """Serve a stored file; only files the database knows, with their recorded type."""
+    sha256 = request.match_info["sha256"]
+    async with request.app[DATABASE].reading() as session:
+        row = await media.get_media(session, sha256)
+    path = media.media_path(request.app[SETTINGS].media_dir, sha256)
+    if row is None or not path.is_file():
+        raise NotFound("no such file")
+    response = web.FileResponse(
+        path,
+        headers={
+            "Content-Type": row.media_type,
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+    return response

@@ -1,0 +1,15 @@
+"""Typed keys for what the application holds (no globals, no service locator)."""
+
+from __future__ import annotations
+
+import jinja2
+from aiohttp import web
+
+from fedhub.settings import Settings
+from fedhub.store.database import Database
+from fedhub.uris import Uris
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+URIS = web.AppKey("uris", Uris)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)
