@@ -21,8 +21,8 @@ run: $(BIN)/fedhub
 
 ## test: install what the tests need, then lint, type-check and run the whole suite
 test: $(BIN)/fedhub
-	$(BIN)/ruff check fedhub tests bench
-	$(BIN)/ruff format --check fedhub tests bench
+	$(BIN)/ruff check fedhub tests
+	$(BIN)/ruff format --check fedhub tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
