@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -12,13 +13,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from fedhub.actions import demo, groups, publish
+from fedhub.actions import demo, follows, groups, publish, sharing
 from fedhub.actions.instance import init_instance, open_instance
 from fedhub.domain.drafts import validate_article, validate_event
 from fedhub.errors import FedhubError, InvalidInput
+from fedhub.federation.context import FederationContext
+from fedhub.federation.setup import federation
 from fedhub.settings import Settings, load_settings
-from fedhub.store import actors
+from fedhub.store import actors, network
+from fedhub.store import follows as follow_store
 from fedhub.store.database import Database
+from fedhub.store.tables import RemoteActor
 from fedhub.uris import Uris
 from fedhub.web.app import create_app
 
@@ -109,6 +114,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="the event's id (URL)")
     _text_arguments(p, body_required=False)
     p.set_defaults(run=cmd_translate, summary="")
+    for noun, sub_parsers in (("article", article), ("event", event)):
+        p = sub_parsers.add_parser("delete", help=f"delete an {noun}; followers are told")
+        p.add_argument("id", help=f"the {noun}'s id (URL)")
+        p.set_defaults(run=cmd_delete)
+
+    p = sub.add_parser("follow", help="make a group follow a remote group, account or instance")
+    p.add_argument("slug", help="the local group (or `actor` for the instance itself)")
+    p.add_argument("target", help="@group@host, an actor URL, or a bare host (its instance actor)")
+    p.set_defaults(run=cmd_follow)
+    p = sub.add_parser("unfollow", help="stop following (sends Undo)")
+    p.add_argument("slug")
+    p.add_argument("target")
+    p.set_defaults(run=cmd_unfollow)
+    p = sub.add_parser("followers", help="list a group's followers (and pending requests)")
+    p.add_argument("slug")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_followers)
+    p = sub.add_parser("following", help="list what a group follows")
+    p.add_argument("slug")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_following)
+    for name, helptext in (
+        ("approve", "accept a pending follower"),
+        ("reject", "refuse or remove a follower"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("slug")
+        p.add_argument("actor", help="the follower's actor URL or handle")
+        p.set_defaults(run=cmd_answer, accept=name == "approve")
+    p = sub.add_parser("share", help="boost a followed group's article or event (Announce)")
+    p.add_argument("slug")
+    p.add_argument("object_id")
+    p.set_defaults(run=cmd_share)
+    p = sub.add_parser("unshare", help="take back a share (Undo Announce)")
+    p.add_argument("slug")
+    p.add_argument("object_id")
+    p.set_defaults(run=cmd_unshare)
+    network = sub.add_parser("network", help="what followed groups published").add_subparsers(
+        dest="network_command", required=True, metavar="ACTION"
+    )
+    p = network.add_parser("list", help="newest first")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(run=cmd_network_list)
     return parser
 
 
@@ -254,6 +303,112 @@ async def cmd_translate(args: argparse.Namespace, target: str | None = None) -> 
         langs = ", ".join(t.lang for t in post.texts)
         print(f"languages now: {langs}")
         print(Uris(settings.base_url).post(post.group_slug, post.kind, post.public_id))
+
+    await _with_instance(args, work)
+
+
+async def _with_federation(
+    args: argparse.Namespace, work: Callable[[FederationContext], Awaitable[None]]
+) -> None:
+    async def inner(settings: Settings, database: Database) -> None:
+        async with federation(settings, database) as ctx:
+            await work(ctx)
+
+    await _with_instance(args, inner)
+
+
+async def cmd_delete(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        print(f"deleted {await publish.delete_post(database, settings, args.id)}")
+
+    await _with_instance(args, work)
+
+
+async def cmd_follow(args: argparse.Namespace) -> None:
+    async def work(ctx: FederationContext) -> None:
+        actor, state = await follows.follow(ctx, args.slug, args.target)
+        print(f"{args.slug} → {actor.uri}: {state}")
+
+    await _with_federation(args, work)
+
+
+async def cmd_unfollow(args: argparse.Namespace) -> None:
+    async def work(ctx: FederationContext) -> None:
+        actor = await follows.unfollow(ctx, args.slug, args.target)
+        print(f"{args.slug} no longer follows {actor.uri}")
+
+    await _with_federation(args, work)
+
+
+async def cmd_answer(args: argparse.Namespace) -> None:
+    async def work(ctx: FederationContext) -> None:
+        await follows.answer_follower(ctx, args.slug, args.actor, accept=args.accept)
+        print(f"{'approved' if args.accept else 'rejected'} {args.actor}")
+
+    await _with_federation(args, work)
+
+
+async def cmd_followers(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        async with database.reading() as session:
+            local = await follows.local_actor_row(session, args.slug)
+            rows = await follow_store.list_followers(session, local.id)
+        _print_actors([(actor, row.state) for actor, row in rows], args.json)
+
+    await _with_instance(args, work)
+
+
+async def cmd_following(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        async with database.reading() as session:
+            local = await follows.local_actor_row(session, args.slug)
+            rows = await follow_store.list_following(session, local.id)
+        _print_actors([(actor, row.state) for actor, row in rows], args.json)
+
+    await _with_instance(args, work)
+
+
+def _print_actors(rows: list[tuple[RemoteActor, str]], as_json: bool) -> None:
+    if as_json:
+        listed = [
+            {
+                "id": a.uri,
+                "handle": f"@{a.preferred_username}@{a.domain}",
+                "name": a.name,
+                "state": s,
+            }
+            for a, s in rows
+        ]
+        print(json.dumps(listed, ensure_ascii=False, indent=2))
+        return
+    for actor, state in rows:
+        print(f"{actor.uri}\t@{actor.preferred_username}@{actor.domain}\t{state}")
+
+
+async def cmd_share(args: argparse.Namespace) -> None:
+    async def work(ctx: FederationContext) -> None:
+        print(await sharing.share(ctx, args.slug, args.object_id))
+
+    await _with_federation(args, work)
+
+
+async def cmd_unshare(args: argparse.Namespace) -> None:
+    async def work(ctx: FederationContext) -> None:
+        print(await sharing.unshare(ctx, args.slug, args.object_id))
+
+    await _with_federation(args, work)
+
+
+async def cmd_network_list(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        async with database.reading() as session:
+            items = await network.list_network(session, limit=args.limit)
+        if args.json:
+            print(json.dumps([network.item_json(i) for i in items], ensure_ascii=False, indent=2))
+            return
+        for item in items:
+            when = (item.starts_at or item.published).strftime("%Y-%m-%d %H:%M")
+            print(f"{when}\t{item.type}\t{item.actor_handle}\t{item.name or ''}\t{item.uri}")
 
     await _with_instance(args, work)
 

@@ -39,3 +39,25 @@ class NotConfigured(FedhubError):
     """The data folder holds no instance yet (run `fedhub init`)."""
 
     status = 500
+
+
+class Unauthorized(FedhubError):
+    """A request whose signature is missing, malformed or does not verify."""
+
+    status = 401
+
+
+class Forbidden(FedhubError):
+    """A signed request that asks for something its actor may not do (another's object)."""
+
+    status = 403
+
+
+class PayloadTooLarge(FedhubError):
+    status = 413
+
+
+class Gone(FedhubError):
+    """The thing existed and was deleted (an article's id answers 410, as peers expect)."""
+
+    status = 410

@@ -59,6 +59,10 @@ class Uris:
     def instance_following(self) -> str:
         return f"{self.instance_actor()}/following"
 
+    def activity(self, actor: str, token: str) -> str:
+        """A sent activity (Follow, Accept, Update, Delete, Announce...) under its actor's id."""
+        return f"{actor}/activities/{token}"
+
     # content
     def post(self, slug: str, kind: PostKind, public_id: str) -> str:
         return f"{self.group(slug)}/{kind}s/{public_id}"

@@ -8,12 +8,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from fedhub.domain import records
 from fedhub.domain.content import lead, render_markdown
 from fedhub.domain.drafts import ArticleDraft, EventDraft, validate_translation
 from fedhub.domain.event_summary import event_summary
 from fedhub.domain.uploads import safe_filename, sniff_media_type
 from fedhub.errors import InvalidInput, NotFound
+from fedhub.federation.activity_to_ap import delete_to_ap, update_to_ap
+from fedhub.federation.sending import send_to_followers
+from fedhub.federation.to_ap import create_to_ap, post_to_ap
 from fedhub.settings import Settings
 from fedhub.store import actors, media, posts
 from fedhub.store.database import Database
@@ -143,7 +148,11 @@ async def _insert(
                 row.longitude = event.place.longitude
             row.online_url = event.online_url
         await posts.insert_post(session, row, [text], tags, attachments)
-        return (await posts.post_records(session, [(row, slug)]))[0]
+        record = (await posts.post_records(session, [(row, slug)]))[0]
+        uris = Uris(settings.base_url)
+        create = create_to_ap(record, uris, await actors.group_record(session, group))
+        await send_to_followers(session, group, create, create["object"]["id"])
+        return record
 
 
 async def add_translation(
@@ -175,8 +184,45 @@ async def add_translation(
                 source=draft.body_markdown,
                 content_html=render_markdown(draft.body_markdown),
             )
-        await posts.add_text(session, row, text, datetime.now(UTC))
-        return (await posts.post_records(session, [(row, slug)]))[0]
+        now = datetime.now(UTC)
+        await posts.add_text(session, row, text, now)
+        return await _send_update(session, settings, row, slug, now)
+
+
+async def _send_update(
+    session: AsyncSession, settings: Settings, row: Post, slug: str, now: datetime
+) -> records.Post:
+    """Tell followers the post changed: an Update carrying the whole new object."""
+    uris = Uris(settings.base_url)
+    record = (await posts.post_records(session, [(row, slug)]))[0]
+    group = await actors.get_group_row(session, slug)
+    document = post_to_ap(record, uris, await actors.group_record(session, group))
+    update = update_to_ap(
+        uris.activity(uris.group(slug), new_public_id()), uris.group(slug), document, now
+    )
+    await send_to_followers(session, group, update, document["id"])
+    return record
+
+
+async def delete_post(database: Database, settings: Settings, post_iri: str) -> str:
+    """Delete an article or event: its id answers 410 Gone, and followers get a Delete."""
+    uris = Uris(settings.base_url)
+    public_id = _public_id_from_iri(uris, post_iri)
+    now = datetime.now(UTC)
+    async with database.transaction() as session:
+        row, slug = await posts.get_post_row(session, public_id)
+        row.deleted_at = now
+        group = await actors.get_group_row(session, slug)
+        object_id = uris.post(slug, "event" if row.kind == "event" else "article", public_id)
+        delete = delete_to_ap(
+            uris.activity(uris.group(slug), new_public_id()),
+            uris.group(slug),
+            object_id,
+            uris.followers(slug),
+            now,
+        )
+        await send_to_followers(session, group, delete, object_id)
+    return object_id
 
 
 def _public_id_from_iri(uris: Uris, iri: str) -> str:

@@ -90,3 +90,39 @@ class Post:
     @property
     def lang(self) -> str:
         return self.texts[0].lang
+
+
+@dataclass(frozen=True)
+class RemoteActorFields:
+    """What fedhub keeps of a remote actor, checked and sanitised by `actor_from_ap`."""
+
+    uri: str
+    type: str
+    domain: str
+    preferred_username: str | None
+    name: str | None
+    summary: str | None
+    url: str | None
+    inbox: str
+    shared_inbox: str | None
+    outbox: str | None
+    public_key_id: str | None
+    public_key_pem: str | None
+
+
+@dataclass(frozen=True)
+class RemoteObjectFields:
+    """What the network view keeps of a remote article, event or note."""
+
+    uri: str
+    type: str
+    attributed_to: str
+    url: str | None
+    lang: str | None
+    name: str | None
+    summary: str | None
+    content_html: str | None
+    published: datetime | None
+    updated: datetime | None
+    starts_at: datetime | None
+    ends_at: datetime | None

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.domain import records
-from fedhub.errors import Conflict, NotFound
+from fedhub.errors import Conflict, Gone, NotFound
 from fedhub.store.tables import LocalActor, Media, Post, PostAttachment, PostTag, PostText
 
 
@@ -70,11 +70,13 @@ async def get_post_row(session: AsyncSession, public_id: str) -> tuple[Post, str
         await session.execute(
             select(Post, LocalActor.slug)
             .join(LocalActor, LocalActor.id == Post.actor_id)
-            .where(Post.public_id == public_id, Post.deleted_at.is_(None))
+            .where(Post.public_id == public_id)
         )
     ).first()
     if found is None:
         raise NotFound(f"no article or event {public_id!r} here")
+    if found[0].deleted_at is not None:
+        raise Gone(f"the {found[0].kind} {public_id!r} was deleted")
     return found[0], found[1]
 
 

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from fedhub.federation.setup import federation
 from fedhub.settings import Settings
 from fedhub.store.database import Database
 from fedhub.uris import Uris
-from fedhub.web import actor_views, discovery_views, page_views, post_views
+from fedhub.web import actor_views, discovery_views, federation_views, page_views, post_views
 from fedhub.web.middleware import errors, security_headers
 from fedhub.web.render import template_environment
-from fedhub.web.state import DATABASE, SETTINGS, TEMPLATES, URIS
+from fedhub.web.state import DATABASE, FEDERATION, SETTINGS, TEMPLATES, URIS
 
 SLUG = r"{slug:[a-z0-9_]{1,64}}"
 PUBLIC_ID = r"{public_id:[A-Za-z0-9_-]{1,32}}"
@@ -28,12 +29,26 @@ def add_routes(app: web.Application) -> None:
             web.get("/.well-known/nodeinfo", discovery_views.nodeinfo_links),
             web.get("/nodeinfo/2.1", discovery_views.nodeinfo),
             web.get("/actor", actor_views.instance_actor),
+            web.post("/inbox", federation_views.inbox),
+            web.get("/inbox", federation_views.inbox_get),
+            web.post("/actor/inbox", federation_views.inbox),
+            web.get("/actor/inbox", federation_views.inbox_get),
+            web.get(
+                r"/actor/activities/{token:[A-Za-z0-9_-]{1,32}}", federation_views.sent_activity
+            ),
+            web.get("/network", federation_views.network_view),
             web.get(f"/groups/{SLUG}", actor_views.group_actor),
+            web.post(f"/groups/{SLUG}/inbox", federation_views.inbox),
+            web.get(f"/groups/{SLUG}/inbox", federation_views.inbox_get),
             web.get(f"/groups/{SLUG}/outbox", actor_views.outbox),
             web.get(f"/groups/{SLUG}/followers", actor_views.followers),
             web.get(f"/groups/{SLUG}/following", actor_views.following),
             web.get(f"/groups/{SLUG}/{KINDS}/{PUBLIC_ID}", post_views.post),
             web.get(f"/groups/{SLUG}/{KINDS}/{PUBLIC_ID}/activity", post_views.post_activity),
+            web.get(
+                rf"/groups/{SLUG}/activities/{{token:[A-Za-z0-9_-]{{1,32}}}}",
+                federation_views.sent_activity,
+            ),
             web.get(r"/media/{sha256:[0-9a-f]{64}}/{filename}", post_views.media_file),
         ]
     )
@@ -58,6 +73,12 @@ def create_app(settings: Settings, database: Database | None = None) -> web.Appl
         yield
         await app[DATABASE].close()
 
+    async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
+        async with federation(settings, app[DATABASE]) as ctx:
+            app[FEDERATION] = ctx
+            yield
+
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(federation_ctx)
     add_routes(app)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jinja2
 from aiohttp import web
 
+from fedhub.federation.context import FederationContext
 from fedhub.settings import Settings
 from fedhub.store.database import Database
 from fedhub.uris import Uris
@@ -13,3 +14,4 @@ SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 URIS = web.AppKey("uris", Uris)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+FEDERATION = web.AppKey("federation", FederationContext)

@@ -1,0 +1,1 @@
+"""One module per incoming verb; `fedhub.federation.routing` maps types to them."""

@@ -1,0 +1,47 @@
+"""Takes in a remote object for the network view, once its origin and author are checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fedhub.activitypub.schemas import validate
+from fedhub.errors import Forbidden, InvalidDocument
+from fedhub.federation.context import FederationContext
+from fedhub.federation.from_ap import id_of, object_from_ap, same_origin
+from fedhub.store import remote
+from fedhub.store.tables import RemoteActor, RemoteObject
+
+
+async def trusted_object(ctx: FederationContext, value: Any, sender: RemoteActor) -> dict[str, Any]:
+    """The object an activity carries, trusted only when it comes from the sender's own origin.
+
+    An embedded object from another origin is fetched again from its own origin, never believed.
+    """
+    object_id = id_of(value)
+    if object_id is None:
+        raise InvalidDocument("the activity has no object")
+    if isinstance(value, dict) and same_origin(object_id, sender.uri):
+        return value
+    return await ctx.resolver.fetch(object_id)
+
+
+def check_author(document: dict[str, Any], author: RemoteActor) -> None:
+    attributed = id_of(document.get("attributedTo"))
+    if isinstance(document.get("attributedTo"), list):
+        owners = [id_of(item) for item in document["attributedTo"]]
+        attributed = author.uri if author.uri in owners else (owners[0] if owners else None)
+    if attributed != author.uri:
+        raise Forbidden(f"the object is attributed to {attributed}, not to {author.uri}")
+    if not same_origin(str(document.get("id")), author.uri):
+        raise Forbidden("the object is not on its author's server")
+
+
+async def store_object(
+    session: AsyncSession, document: dict[str, Any], author: RemoteActor
+) -> RemoteObject:
+    validate(document, "remote-object")
+    check_author(document, author)
+    fields = object_from_ap(document)
+    return await remote.put_remote_object(session, fields, author, document)

@@ -1,0 +1,33 @@
+"""Local actors as federation sees them: their IRIs, followers collections, and lookup by IRI."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fedhub.store.tables import LocalActor
+from fedhub.uris import Uris
+
+
+def actor_iri(uris: Uris, actor: LocalActor) -> str:
+    return uris.instance_actor() if actor.kind == "application" else uris.group(actor.slug)
+
+
+def followers_iri(uris: Uris, actor: LocalActor) -> str:
+    return uris.instance_followers() if actor.kind == "application" else uris.followers(actor.slug)
+
+
+def key_id(uris: Uris, actor: LocalActor) -> str:
+    return uris.instance_key() if actor.kind == "application" else uris.group_key(actor.slug)
+
+
+async def local_actor_by_iri(session: AsyncSession, uris: Uris, iri: str) -> LocalActor | None:
+    if iri == uris.instance_actor():
+        return await session.scalar(select(LocalActor).where(LocalActor.kind == "application"))
+    prefix = uris.group("")
+    slug = iri[len(prefix) :] if iri.startswith(prefix) else ""
+    if not slug or "/" in slug:
+        return None
+    return await session.scalar(
+        select(LocalActor).where(LocalActor.kind == "group", LocalActor.slug == slug)
+    )

@@ -1,0 +1,64 @@
+"""The inboxes, the activities local actors sent, and the network view of followed groups."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from fedhub.errors import FedhubError, NotFound
+from fedhub.federation.inbox import Incoming, authenticate, is_unfetchable_self_delete
+from fedhub.federation.routing import route
+from fedhub.store import actors, follows, network
+from fedhub.web.render import activity_response, json_response, page, wants_json
+from fedhub.web.state import DATABASE, FEDERATION, URIS
+
+log = logging.getLogger("fedhub.inbox")
+
+
+async def inbox(request: web.Request) -> web.Response:
+    """Verify, check and route one activity; 202 only once its effects are committed."""
+    slug = request.match_info.get("slug")
+    if slug is not None:
+        async with request.app[DATABASE].reading() as session:
+            await actors.get_group_row(session, slug)
+    body = await request.read()
+    incoming = Incoming(
+        method=request.method, target=request.path_qs, headers=request.headers, body=body
+    )
+    ctx = request.app[FEDERATION]
+    try:
+        delivered = await authenticate(ctx, incoming)
+    except FedhubError as error:
+        if error.status == 401 and is_unfetchable_self_delete(incoming):
+            return web.Response(status=202, text="ignored")
+        log.info("inbox refused (%s): %s", error.status, error.reason)
+        raise
+    handled = await route(delivered)
+    log.info(
+        "%s %s from %s", "handled" if handled else "ignored", delivered.type, delivered.actor.uri
+    )
+    return web.Response(status=202, text="accepted" if handled else "ignored")
+
+
+async def inbox_get(request: web.Request) -> web.Response:
+    raise web.HTTPMethodNotAllowed("GET", ["POST"], text="inboxes accept POST only")
+
+
+async def sent_activity(request: web.Request) -> web.Response:
+    """An activity a local actor sent dereferences at its id, as peers expect."""
+    uri = f"{request.app[URIS].base}{request.path}"
+    async with request.app[DATABASE].reading() as session:
+        row = await follows.get_outbox_activity(session, uri)
+    if row is None:
+        raise NotFound("no such activity")
+    return activity_response(row.payload)
+
+
+async def network_view(request: web.Request) -> web.Response:
+    """What followed groups published, newest first (the web-experience issue makes it a page)."""
+    async with request.app[DATABASE].reading() as session:
+        items = await network.list_network(session, limit=50)
+    if wants_json(request) or request.query.get("format") == "json":
+        return json_response([network.item_json(item) for item in items])
+    return page(request, "network.html", items=items)
