@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,7 +54,7 @@ class RequestParts:
 
     @property
     def query(self) -> str | None:
-        path, mark, query = self.target.partition("?")
+        _, mark, query = self.target.partition("?")
         return query if mark else None
 
 
@@ -118,13 +119,20 @@ def encode_base64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+@functools.lru_cache(maxsize=256)
 def load_public_key(pem: str) -> PublicKeyTypes | Rejected:
-    """SPKI ("BEGIN PUBLIC KEY") or PKCS#1 ("BEGIN RSA PUBLIC KEY"), both seen in actor documents."""
+    """SPKI ("BEGIN PUBLIC KEY") or PKCS#1 ("BEGIN RSA PUBLIC KEY"), both seen in actor documents.
+
+    Cached by PEM text: the same few actors sign most requests, and key objects are immutable.
+    """
     try:
         return serialization.load_pem_public_key(pem.strip().encode("ascii"))
     except (ValueError, TypeError, UnicodeEncodeError):
         return Rejected("unreadable public key")
 
 
+@functools.lru_cache(maxsize=64)
 def load_private_key(pem: str) -> PrivateKeyTypes:
+    """Cached by PEM text: parsing and checking an RSA key costs milliseconds, and a fan-out
+    signs thousands of requests with the same few keys."""
     return serialization.load_pem_private_key(pem.encode("ascii"), password=None)

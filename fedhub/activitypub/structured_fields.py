@@ -44,6 +44,7 @@ class InnerList:
 Dictionary = dict[str, Item | InnerList]
 
 _LCALPHA = frozenset(string.ascii_lowercase)
+_DIGITS = frozenset(string.digits)
 _KEY_CHARS = _LCALPHA | frozenset(string.digits + "_-.*")
 _TCHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~:/")
 _BASE64_CHARS = frozenset(string.ascii_letters + string.digits + "+/=")
@@ -123,7 +124,7 @@ class _Parser:
 
     def bare_item(self) -> BareItem:
         char = self.peek()
-        if char == "-" or char.isdigit() and char.isascii():
+        if char == "-" or char in _DIGITS:
             return self.number()
         if char == '"':
             return self.string()
@@ -143,7 +144,7 @@ class _Parser:
         if self.peek() == "-":
             self.pos += 1
         digits_start = self.pos
-        while self.peek().isdigit() and self.peek().isascii() or self.peek() == ".":
+        while self.peek() in _DIGITS or self.peek() == ".":
             self.pos += 1
         number = self.text[digits_start : self.pos]
         whole, dot, fraction = number.partition(".")
@@ -187,8 +188,9 @@ class _Parser:
         self.pos = end + 1
         if not set(encoded) <= _BASE64_CHARS:
             raise StructuredFieldError("bad base64 in byte sequence")
+        unpadded = encoded.rstrip("=")  # §4.2.7: missing padding SHOULD NOT fail
         try:
-            return base64.b64decode(encoded, validate=True)
+            return base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), validate=True)
         except (binascii.Error, ValueError) as error:
             raise StructuredFieldError("bad base64 in byte sequence") from error
 

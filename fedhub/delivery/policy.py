@@ -34,11 +34,16 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class SendResult:
-    """How one POST went: a status, or none and an error when no response came back."""
+    """How one POST went: a status, or none and an error when no response came back.
+
+    `refused` means we would not send at all (the address policy forbids the inbox): no retry
+    can change that, and the host was never contacted, so it does not count against it.
+    """
 
     status: int | None
     retry_after: datetime | None = None
     error: str | None = None
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ class HostHealth:
     paused_until: datetime | None
 
 
-def classify(status: int | None, error: str | None = None) -> Outcome:
+def classify(status: int | None, error: str | None = None, *, refused: bool = False) -> Outcome:
     """Mastodon's reading of a response, so peers see the same behaviour from us as from it.
 
     4xx answers are final except 408 and 429 (ask again later) and 401, which Mastodon also
@@ -57,6 +62,8 @@ def classify(status: int | None, error: str | None = None) -> Outcome:
     request later. 501 is final too (the peer does not implement the verb). Anything else that
     is not 2xx, and no response at all, is worth another try.
     """
+    if refused:
+        return Outcome.GIVE_UP
     if status is None:
         return Outcome.RETRY
     if 200 <= status < 300:

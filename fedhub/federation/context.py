@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fedhub.federation.resolver import Resolver
+from fedhub.net.client import GuardedClient
 from fedhub.settings import Settings
 from fedhub.store.database import Database
 from fedhub.uris import Uris
@@ -22,6 +23,7 @@ class FederationContext:
     uris: Uris
     database: Database
     resolver: Resolver
+    client: GuardedClient
     wake_delivery: Callable[[], None] = lambda: None
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 

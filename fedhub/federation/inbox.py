@@ -27,12 +27,18 @@ MAX_ACTIVITY_BYTES = 1024 * 1024
 
 @dataclass(frozen=True)
 class Incoming:
-    """An inbox POST as received: what the signature covers, and the body."""
+    """An inbox POST as received: what the signature covers, and the body.
+
+    `host` and `scheme` are the instance's public ones, not the request's: behind a TLS proxy the
+    request arrives as plain HTTP, but the sender signed the public URL.
+    """
 
     method: str
     target: str
     headers: Mapping[str, str]
     body: bytes
+    host: str
+    scheme: str
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,8 @@ def _verify(incoming: Incoming, owner: RemoteActor) -> object:
         body=incoming.body,
         public_key_pem=owner.public_key_pem,
         now=datetime.now(UTC),
+        host=incoming.host,
+        scheme=incoming.scheme,
     )
 
 

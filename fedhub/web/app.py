@@ -6,14 +6,16 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from fedhub.federation.setup import federation
+from fedhub.delivery.service import delivery_context
+from fedhub.delivery.worker import DeliveryWorker
+from fedhub.federation.setup import federation, signing_sender
 from fedhub.settings import Settings
 from fedhub.store.database import Database
 from fedhub.uris import Uris
 from fedhub.web import actor_views, discovery_views, federation_views, page_views, post_views
 from fedhub.web.middleware import errors, security_headers
 from fedhub.web.render import template_environment
-from fedhub.web.state import DATABASE, FEDERATION, SETTINGS, TEMPLATES, URIS
+from fedhub.web.state import DATABASE, FEDERATION, SETTINGS, TEMPLATES, URIS, WORKER
 
 SLUG = r"{slug:[a-z0-9_]{1,64}}"
 PUBLIC_ID = r"{public_id:[A-Za-z0-9_-]{1,32}}"
@@ -54,8 +56,13 @@ def add_routes(app: web.Application) -> None:
     )
 
 
-def create_app(settings: Settings, database: Database | None = None) -> web.Application:
-    """Build the application; it opens (and closes) its own database unless one is handed in."""
+def create_app(
+    settings: Settings, database: Database | None = None, *, deliver: bool = True
+) -> web.Application:
+    """Build the application; it opens (and closes) its own database unless one is handed in.
+
+    With `deliver`, the delivery worker runs inside the server (one process does it all).
+    """
     app = web.Application(
         middlewares=[security_headers, errors], client_max_size=settings.max_upload_bytes
     )
@@ -78,7 +85,15 @@ def create_app(settings: Settings, database: Database | None = None) -> web.Appl
             app[FEDERATION] = ctx
             yield
 
+    def make_worker(app: web.Application) -> DeliveryWorker:
+        ctx = app[FEDERATION]
+        worker = DeliveryWorker(ctx.database, signing_sender(ctx.client), ctx.uris)
+        ctx.wake_delivery = worker.wake
+        return worker
+
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(federation_ctx)
+    if deliver:
+        app.cleanup_ctx.append(delivery_context(make_worker, WORKER))
     add_routes(app)
     return app

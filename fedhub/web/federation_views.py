@@ -11,7 +11,7 @@ from fedhub.federation.inbox import Incoming, authenticate, is_unfetchable_self_
 from fedhub.federation.routing import route
 from fedhub.store import actors, follows, network
 from fedhub.web.render import activity_response, json_response, page, wants_json
-from fedhub.web.state import DATABASE, FEDERATION, URIS
+from fedhub.web.state import DATABASE, FEDERATION, SETTINGS, URIS
 
 log = logging.getLogger("fedhub.inbox")
 
@@ -23,8 +23,14 @@ async def inbox(request: web.Request) -> web.Response:
         async with request.app[DATABASE].reading() as session:
             await actors.get_group_row(session, slug)
     body = await request.read()
+    settings = request.app[SETTINGS]
     incoming = Incoming(
-        method=request.method, target=request.path_qs, headers=request.headers, body=body
+        method=request.method,
+        target=request.raw_path,
+        headers=request.headers,
+        body=body,
+        host=settings.domain,
+        scheme=settings.scheme,
     )
     ctx = request.app[FEDERATION]
     try:

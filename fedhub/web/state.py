@@ -5,6 +5,7 @@ from __future__ import annotations
 import jinja2
 from aiohttp import web
 
+from fedhub.delivery.worker import DeliveryWorker
 from fedhub.federation.context import FederationContext
 from fedhub.settings import Settings
 from fedhub.store.database import Database
@@ -15,3 +16,4 @@ DATABASE = web.AppKey("database", Database)
 URIS = web.AppKey("uris", Uris)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 FEDERATION = web.AppKey("federation", FederationContext)
+WORKER = web.AppKey("delivery_worker", DeliveryWorker)

@@ -49,6 +49,8 @@ class Node:
         return f"@{self.uris.handle(slug)}"
 
     async def start(self) -> None:
+        if self.sock.fileno() == -1:  # closed by a stop(): listen again on the same port
+            self.sock = listening_socket(int(self.settings.domain.rsplit(":", 1)[1]))
         self.runner = web.AppRunner(create_app(self.settings, self.database))
         await self.runner.setup()
         await web.SockSite(self.runner, self.sock).start()
@@ -57,6 +59,13 @@ class Node:
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
+
+
+def listening_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], what: str, timeout: float = 20) -> T:
@@ -78,9 +87,7 @@ async def make_node(
     nodes: list[Node] = []
 
     async def make(name: str, group: str) -> Node:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock = listening_socket(0)
         port = sock.getsockname()[1]
         # Every node shares the test's database server but has its own database (or file).
         url = database_url if not nodes else await _sibling_database(database_url, name, tmp_path)

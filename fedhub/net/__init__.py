@@ -1,0 +1,1 @@
+"""Outgoing network access: the one guarded HTTP client and the address policy it enforces."""
