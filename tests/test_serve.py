@@ -24,6 +24,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_for_port(port: int, server: subprocess.Popen[bytes]) -> None:
+    """Wait until the server listens; fail at once if it exited."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            assert server.poll() is None, "the server exited"
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on port {port}")
+
+
 @pytest.fixture
 def served(tmp_path: Path, database_url: str) -> Iterator[str]:
     port = free_port()
@@ -42,14 +55,7 @@ def served(tmp_path: Path, database_url: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert server.poll() is None, server.communicate()[0]
-                time.sleep(0.1)
+        wait_for_port(port, server)
         yield base
     finally:
         server.terminate()

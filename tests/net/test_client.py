@@ -227,7 +227,9 @@ async def test_the_resolver_keeps_only_allowed_addresses() -> None:
 
 async def test_the_resolver_refuses_a_name_with_only_refused_addresses() -> None:
     resolver = GuardedResolver(allow_private=False, inner=ListResolver(["10.0.0.7", "::1"]))
-    with pytest.raises(BlockedAddress, match=r"10\.0\.0\.7 is a private address; ::1 is a loopback"):
+    with pytest.raises(
+        BlockedAddress, match=r"10\.0\.0\.7 is a private address; ::1 is a loopback"
+    ):
         await resolver.resolve("rebind.example", 443)
     development = GuardedResolver(allow_private=True, inner=ListResolver(["169.254.169.254"]))
     with pytest.raises(BlockedAddress, match="link-local"):
