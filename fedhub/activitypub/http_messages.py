@@ -133,6 +133,9 @@ def load_public_key(pem: str) -> PublicKeyTypes | Rejected:
 
 @functools.lru_cache(maxsize=64)
 def load_private_key(pem: str) -> PrivateKeyTypes:
-    """Cached by PEM text: parsing and checking an RSA key costs milliseconds, and a fan-out
-    signs thousands of requests with the same few keys."""
+    """An actor's private key, cached by PEM text.
+
+    Parsing and checking an RSA key costs milliseconds, and a fan-out signs thousands of requests
+    with the same few keys.
+    """
     return serialization.load_pem_private_key(pem.encode("ascii"), password=None)

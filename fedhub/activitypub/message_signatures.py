@@ -1,9 +1,4 @@
-"""RFC 9421 HTTP Message Signatures on requests: sign, pick the signature to check, verify.
-
-What is required of an incoming signature follows Fedify and Mastodon: `created` and `keyid`,
-coverage of `@method` and the target (`@target-uri`, or `@authority` with `@path` or
-`@request-target`), and `content-digest` whenever there is a body, which must match it.
-"""
+"""RFC 9421 HTTP Message Signatures on requests: sign, pick the signature to check, verify."""
 
 from __future__ import annotations
 
@@ -38,6 +33,7 @@ from fedhub.activitypub.structured_fields import (
     Item,
     Parameters,
     StructuredFieldError,
+    Token,
     parse_dictionary,
     serialize_inner_list,
     serialize_item,
@@ -60,7 +56,8 @@ class MessageSignature:
 
     @property
     def components(self) -> tuple[str, ...]:
-        return tuple(str(item.value) for item in self.covered.items)
+        """The covered component names; anything but a string is refused when the base is built."""
+        return tuple(item.value for item in self.covered.items if isinstance(item.value, str))
 
     @property
     def expires(self) -> int | None:
@@ -70,6 +67,8 @@ class MessageSignature:
     @property
     def alg(self) -> str | None:
         value = self.covered.params.get("alg")
+        if isinstance(value, Token):
+            value = value.value
         return value.lower() if isinstance(value, str) else None
 
 
@@ -98,11 +97,11 @@ def select_message_signature(headers: Mapping[str, str]) -> MessageSignature | R
     return Rejected("no usable signature: Signature-Input needs keyid and created")
 
 
-def signature_base(signature: MessageSignature, request: RequestParts) -> str | Rejected:
-    """The RFC 9421 §2.5 signature base, or why it cannot be built."""
+def signature_base(covered: InnerList, request: RequestParts) -> str | Rejected:
+    """The RFC 9421 §2.5 signature base for `covered` (one Signature-Input member), or why not."""
     lines: list[str] = []
     seen: set[str] = set()
-    for component in signature.covered.items:
+    for component in covered.items:
         identifier = serialize_item(component)
         if identifier in seen:
             return Rejected(f"component {identifier} covered twice")
@@ -111,7 +110,7 @@ def signature_base(signature: MessageSignature, request: RequestParts) -> str | 
         if isinstance(value, Rejected):
             return value
         lines.append(f"{identifier}: {value}")
-    lines.append(f'"@signature-params": {serialize_inner_list(signature.covered)}')
+    lines.append(f'"@signature-params": {serialize_inner_list(covered)}')
     return "\n".join(lines)
 
 
@@ -202,7 +201,12 @@ def verify_message_signature(
     now: datetime,
     max_skew: timedelta,
 ) -> Verified | Rejected:
-    """Verify the signature `select_message_signature` picks, with the key its keyid named."""
+    """Verify the signature `select_message_signature` picks, with the key its keyid named.
+
+    What is required follows Fedify and Mastodon: `created` and `keyid`, coverage of `@method`
+    and of the target (`@target-uri`, or `@authority` with `@path` or `@request-target`), and of
+    `content-digest` whenever there is a body, which must match it.
+    """
     signature = select_message_signature(request.headers)
     if isinstance(signature, Rejected):
         return signature
@@ -231,7 +235,7 @@ def verify_message_signature(
     alg = signature.alg or algorithm_for_key(key)
     if alg is None:
         return Rejected("unsupported key type")
-    base = signature_base(signature, request)
+    base = signature_base(signature.covered, request)
     if isinstance(base, Rejected):
         return base
     outcome = verify_signature_bytes(alg, key, base.encode("utf-8"), signature.signature)
@@ -275,21 +279,19 @@ def sign_request_rfc9421(
         covered.append("content-digest")
     key = load_private_key(private_key_pem)
     algorithm = alg or algorithm_for_key(key)
-    if algorithm not in ALGORITHMS:
+    if algorithm is None or algorithm not in ALGORITHMS:
         raise ValueError(f"cannot sign with algorithm {algorithm} and this key")
     params: Parameters = {"created": int(now.timestamp()), "keyid": key_id}
     if include_alg:
         params["alg"] = algorithm
     if expires is not None:
         params["expires"] = int(expires.timestamp())
-    signature = MessageSignature(
-        label, InnerList(tuple(Item(c) for c in covered), params), key_id, 0, b""
-    )
-    base = signature_base(signature, url_parts(method, url, normalise_headers(sent)))
+    signature_input = InnerList(tuple(Item(component) for component in covered), params)
+    base = signature_base(signature_input, url_parts(method, url, normalise_headers(sent)))
     if isinstance(base, Rejected):
         raise ValueError(base.reason)
-    signed = _sign_bytes(str(algorithm), key, base.encode("utf-8"))
-    sent["Signature-Input"] = f"{label}={serialize_inner_list(signature.covered)}"
+    signed = _sign_bytes(algorithm, key, base.encode("utf-8"))
+    sent["Signature-Input"] = f"{label}={serialize_inner_list(signature_input)}"
     sent["Signature"] = f"{label}={serialize_item(Item(signed))}"
     return sent
 

@@ -1,10 +1,4 @@
-"""HTTP signatures on requests: sign as Mastodon does (draft-cavage), verify cavage and RFC 9421.
-
-Outgoing requests carry a draft-cavage `Signature` over `(request-target) host date digest`
-(no digest for GET) with `rsa-sha256`, byte for byte what Mastodon sends. Incoming requests are
-read as RFC 9421 when `Signature-Input` is present (as Fedify and Mastodon decide), else as
-draft-cavage. Every refusal is a `Rejected` with its reason; nothing here does I/O.
-"""
+"""HTTP signatures on requests: sign as Mastodon does (draft-cavage), verify cavage and RFC 9421."""
 
 from __future__ import annotations
 
@@ -67,7 +61,9 @@ def sign_request(
 ) -> dict[str, str]:
     """The headers to send: Host, Date, Digest (when there is a body) and Signature.
 
-    `url` must be the URL exactly as it will be requested (the client passes the form it sends).
+    The Signature is what Mastodon sends, byte for byte: `rsa-sha256` over `(request-target) host
+    date digest` (no digest without a body), so every fediverse server can check it. `url` must
+    be the URL exactly as it will be requested (the client passes the form it sends);
     `extra_headers` are sent and covered after the required ones.
     """
     request = url_parts(method, url, {})
@@ -122,14 +118,20 @@ def verify_request(
 ) -> Verified | Rejected:
     """Check a received request's signature with the public key of `signature_key_id(headers)`.
 
-    `target` is the path and query exactly as received (aiohttp's `request.raw_path`); `host` is
-    this server's authority when the Host header cannot be trusted (behind a proxy), and `scheme`
-    its public scheme: RFC 9421's `@target-uri` and `@authority` are built from them.
+    RFC 9421 when `Signature-Input` is present (as Fedify and Mastodon decide), else draft-cavage;
+    every refusal is a `Rejected` with its reason, for the caller to answer 401.
+
+    `target` is the path and query exactly as received (aiohttp's `request.raw_path`). `host`,
+    when given, is this server's authority and replaces the Host header for both schemes: a
+    proxy may rewrite Host, and a signature made for another server must not pass here. `scheme`
+    is this server's public scheme, for RFC 9421's `@target-uri`.
     """
     if now.tzinfo is None:
         raise ValueError("verify_request needs an aware datetime")
     fields = normalise_headers(headers)
-    authority = (host or fields.get("host", "")).lower()
+    if host is not None:
+        fields["host"] = host
+    authority = fields.get("host", "").lower()
     request = RequestParts(method.upper(), scheme.lower(), authority, target, fields)
     if "signature-input" in fields:
         return verify_message_signature(request, body, public_key_pem, now, max_skew)
@@ -264,8 +266,6 @@ def _signing_string(
             value = f"{request.method.lower()} {target}"
         elif name in ("(created)", "(expires)"):
             value = params[name[1:-1]]
-        elif name == "host":
-            value = request.headers.get("host") or request.authority
         elif name in request.headers:
             value = request.headers[name]
         else:

@@ -1,9 +1,4 @@
-"""RFC 9651 Structured Field dictionaries: the part that Signature-Input, Signature and Content-Digest use.
-
-Parsing follows the RFC's algorithms (§4.2) and refuses everything else, so a signature base is
-rebuilt from exactly what was parsed. Dates (`@`) and Display Strings (`%`) are not needed by any
-of these fields and are refused.
-"""
+"""RFC 9651 Structured Field dictionaries, as Signature-Input, Signature and Content-Digest use them."""
 
 from __future__ import annotations
 
@@ -204,7 +199,12 @@ class _Parser:
 
 
 def parse_dictionary(text: str) -> Dictionary:
-    """Parse a Dictionary field value; raises StructuredFieldError with the reason."""
+    """Parse a Dictionary field value; raises StructuredFieldError with the reason.
+
+    Follows the RFC's parsing algorithms (§4.2) and refuses anything else, so a signature base
+    is rebuilt from exactly what was parsed. Dates (`@`) and Display Strings (`%`), which no
+    signature field uses, are refused.
+    """
     if not text.isascii():
         raise StructuredFieldError("non-ASCII field value")
     return _Parser(text).dictionary()

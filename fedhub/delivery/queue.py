@@ -1,12 +1,4 @@
-"""The delivery queue's queries: enqueue a fan-out, claim due rows under a lease, record results.
-
-A claim is a lease, not a state: the row stays `pending`, its `next_attempt_at` moves to the end
-of the lease and its `attempts` goes up by one. A worker killed mid-send therefore needs no
-recovery pass (the row simply falls due again when the lease ends, and the crash counted as an
-attempt, so a row that kills every worker is dropped in time), and every claim reads only the
-partial index on pending rows. `attempts` doubles as the lease's fence: a result is written only
-if the row still carries the count its claim gave it.
-"""
+"""The delivery queue's queries: enqueue a fan-out, claim due rows under a lease, record results."""
 
 from __future__ import annotations
 
@@ -27,6 +19,12 @@ from fedhub.domain.audience import inbox_host
 from fedhub.store.tables import Delivery, LocalActor, OutboxActivity, utcnow
 from fedhub.uris import Uris
 
+# A claim is a lease, not a state: the row stays `pending`, its `next_attempt_at` moves to the
+# end of the lease and its `attempts` goes up by one. A worker killed mid-send therefore needs no
+# recovery pass (the row falls due again when the lease ends, and the crash counted as an
+# attempt, so a row that kills every worker is dropped in time), and every claim reads only the
+# partial index on pending rows. `attempts` doubles as the lease's fence: a retry is written
+# only if the row still carries the count its claim gave it.
 PENDING, DELIVERED, FAILED, GONE = "pending", "delivered", "failed", "gone"
 
 _deliveries = cast(Table, Delivery.__table__)

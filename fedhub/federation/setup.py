@@ -6,11 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fedhub import __version__
-from fedhub.delivery.policy import SendResult
-from fedhub.delivery.worker import Send
 from fedhub.federation.context import FederationContext
 from fedhub.federation.resolver import Resolver
-from fedhub.net.client import FetchError, GuardedClient, Signer
+from fedhub.net.client import GuardedClient, Signer
 from fedhub.settings import Settings
 from fedhub.store import actors
 from fedhub.store.database import Database
@@ -19,19 +17,6 @@ from fedhub.uris import Uris
 
 def user_agent(settings: Settings) -> str:
     return f"fedhub/{__version__} (+{settings.base_url}/)"
-
-
-def signing_sender(client: GuardedClient) -> Send:
-    """The delivery worker's `send`: one signed POST through the guarded client, never raising."""
-
-    async def send(inbox: str, body: bytes, key_id: str, private_key_pem: str) -> SendResult:
-        try:
-            posted = await client.post_activity(inbox, body, signer=Signer(key_id, private_key_pem))
-        except FetchError as error:
-            return SendResult(status=None, error=error.reason)
-        return SendResult(status=posted.status, retry_after=posted.retry_after)
-
-    return send
 
 
 @asynccontextmanager

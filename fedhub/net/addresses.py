@@ -1,24 +1,17 @@
-"""Which IP addresses fedhub may connect to: public ones, plus local ones on a development instance.
-
-The policy is a table of networks rather than Python's `is_global`, whose answers change between
-Python versions (3.11 calls 224.0.0.1 and ff02::1 global). Two kinds of refusal:
-
-- never, not even for development: unspecified (0.0.0.0 reaches this host), link-local (cloud
-  metadata at 169.254.169.254), multicast, broadcast and reserved, documentation ranges;
-- unless `allow_private`: loopback, private (RFC 1918, fc00::/7, fec0::/10), shared address space
-  (100.64.0.0/10, used by carrier NAT and VPNs) and every other range that is not globally routable.
-
-IPv6 addresses that carry an IPv4 address (IPv4-mapped, NAT64 64:ff9b::/96, 6to4 2002::/16) are
-judged by the IPv4 address inside as well, so ::ffff:127.0.0.1 is loopback.
-"""
+"""Which IP addresses fedhub may connect to: public ones, plus local ones on a development instance."""
 
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 IPAddress = IPv4Address | IPv6Address
+_NAT64 = IPv6Network("64:ff9b::/96")
 
-# (network, what it is, refused even for development?) — the first match wins.
+# (network, what it is, refused even for development?); the first match wins. A table rather than
+# Python's `is_global`, whose answers change between versions (3.11 calls 224.0.0.1 global).
+# Refused even for development: unspecified (0.0.0.0 reaches this very host), link-local (cloud
+# metadata at 169.254.169.254), multicast, reserved, documentation. Allowed for development:
+# loopback, private, shared (100.64.0.0/10: carrier NAT, VPNs), anything else not routable.
 _TABLE: tuple[tuple[IPv4Network | IPv6Network, str, bool], ...] = tuple(
     (ip_network(network), kind, always)
     for network, kind, always in (
@@ -57,7 +50,11 @@ def parse_address(text: str) -> IPAddress | None:
 
 
 def address_refusal(address: IPAddress, *, allow_private: bool) -> str | None:
-    """None when fedhub may connect to `address`, else the reason it may not."""
+    """None when fedhub may connect to `address`, else the reason it may not.
+
+    An IPv6 address that carries an IPv4 address (IPv4-mapped, NAT64, 6to4) is judged by the
+    IPv4 address, since that is where the packets go: ::ffff:127.0.0.1 is loopback.
+    """
     embedded = embedded_ipv4(address)
     found = _kind(embedded if embedded is not None else address)
     if found is None:
@@ -91,6 +88,3 @@ def embedded_ipv4(address: IPAddress) -> IPv4Address | None:
     if address in _NAT64:
         return IPv4Address(int(address) & 0xFFFFFFFF)
     return None
-
-
-_NAT64 = IPv6Network("64:ff9b::/96")

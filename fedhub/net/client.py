@@ -1,11 +1,4 @@
-"""The one HTTP client that reaches other servers: address policy, size and time caps, signing.
-
-Every outgoing connection goes through `GuardedClient`, so one place decides where fedhub may
-connect. Addresses are checked after resolution, in the resolver aiohttp connects with, so a
-name that resolves to a private address (DNS rebinding) is refused before any socket opens; IP
-literals, which aiohttp does not resolve, are checked before the request. Redirects are followed
-by hand, each hop checked again and signed afresh for its own URL.
-"""
+"""The one HTTP client that reaches other servers: address policy, size and time caps, signing."""
 
 from __future__ import annotations
 
@@ -130,7 +123,13 @@ class _Answer:
 
 
 class GuardedClient:
-    """The only code that opens outgoing sockets; make one per process and `close()` it."""
+    """The only code that opens outgoing sockets; make one per process and `close()` it.
+
+    Addresses are checked after resolution, in the resolver aiohttp connects with, so a name
+    that resolves to a private address (DNS rebinding) is refused before any socket opens; IP
+    literals, which aiohttp does not resolve, are checked before the request. Redirects are
+    followed by hand, each hop checked again and signed afresh for its own URL.
+    """
 
     def __init__(
         self,

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from fedhub.delivery.service import delivery_context
+from fedhub.delivery.service import delivery_context, guarded_send
 from fedhub.delivery.worker import DeliveryWorker
-from fedhub.federation.setup import federation, signing_sender
+from fedhub.federation.setup import federation
 from fedhub.settings import Settings
 from fedhub.store.database import Database
 from fedhub.uris import Uris
@@ -87,7 +87,7 @@ def create_app(
 
     def make_worker(app: web.Application) -> DeliveryWorker:
         ctx = app[FEDERATION]
-        worker = DeliveryWorker(ctx.database, signing_sender(ctx.client), ctx.uris)
+        worker = DeliveryWorker(ctx.database, guarded_send(ctx.client), ctx.uris)
         ctx.wake_delivery = worker.wake
         return worker
 

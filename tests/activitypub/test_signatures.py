@@ -365,9 +365,17 @@ def test_created_stands_in_for_date_with_hs2019() -> None:
     assert verify_group_post(headers) == Verified(GROUP_KEY_ID, "cavage")
 
 
-def test_the_host_argument_stands_in_for_a_missing_host_header() -> None:
-    headers = {key: value for key, value in SIGNED_POST.items() if key != "Host"}
-    assert verify_group_post(headers, host="mastodon.example") == Verified(GROUP_KEY_ID, "cavage")
+def test_the_host_argument_replaces_the_host_header() -> None:
+    """Behind a proxy the Host header may be rewritten; the server says what its authority is."""
+    missing = {key: value for key, value in SIGNED_POST.items() if key != "Host"}
+    assert verify_group_post(missing, host="mastodon.example") == Verified(GROUP_KEY_ID, "cavage")
+    proxied = SIGNED_POST | {"Host": "127.0.0.1:8080"}
+    assert verify_group_post(proxied, host="mastodon.example") == Verified(GROUP_KEY_ID, "cavage")
+
+
+def test_a_signature_made_for_another_server_fails_where_the_host_is_known() -> None:
+    outcome = verify_group_post(SIGNED_POST, host="fedhub.example")
+    assert rejection(outcome) == "signature does not verify"
 
 
 def test_dates_within_the_hour_are_accepted() -> None:
@@ -600,3 +608,97 @@ def test_signature_input_means_rfc9421_as_fedify_and_mastodon_decide() -> None:
 def test_verifying_needs_an_aware_time() -> None:
     with pytest.raises(ValueError):
         verify_group_post(SIGNED_POST, now=datetime(2025, 3, 1, 12, 0))
+
+
+# --- captured from Fedify 1.10.12 (signRequest), a peer fedhub did not write ---------------------
+
+FEDIFY_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEApfmJ6uFJX80wvdaeY6+K
+NMYRWDVOCIOHjXpMwIPrjXT5Phi/8jPagTNsHPI30GofAlpV33TARO4ZwX4ASicu
+cWQbsfVE4+qg0wGjMJoeXnATEV3/poFGZGCX1jn//7HFdXrOeJlv900YthnLGwmW
+F6mSeYDIMrI7xNK3DtGNbivuEXiBXmsAefNckiBT5sqwp6wPTSVXenu3wRpcshrG
+IjG5m3MDVJd2fxPtF+t0JUiWmJfWUBKPp3c35O+kdMcH1hFOGO7drH1p2LTIVnvT
+G5jnVltZa5tfa92jmZmzzhkua718cEur6E2Ya5Zyl19EkfjxwUyId4TAAR+Xmn70
+YwIDAQAB
+-----END PUBLIC KEY-----
+"""
+FEDIFY_KEY_ID = "https://peer.example/users/alice#main-key"
+FEDIFY_NOW = datetime(2026, 11, 24, 7, 17, 9, tzinfo=UTC)
+FEDIFY_RFC9421_POST = {
+    "content-digest": "sha-256=:GYwYnH3BiO6aICFt0ThC5bUIJ4byvqdpWtR8m5fNkww=:",
+    "content-type": "application/activity+json",
+    "date": "Tue, 24 Nov 2026 07:17:09 GMT",
+    "host": "fedhub.example",
+    "signature": (
+        "sig1=:KCTu+hdWRkl0rc+FmQQaP0XjotoU9GP349tLC/17e2SJ2/CeoUOB/SdlMc6RgZ57ETVlAhfCdQ/zOpra2UsaOC"
+        "sZB4b4akf7XRWxyrpzGoskmp/7VWQcagQGAQ0ttB9zvHDPYruXlBZrhr89glLusIUGzduCTmeC0sDHLQbpf4exrpOKTL"
+        "Odvgrc3ugTmAZCNBY+curS9xcM67aXv9CGI3qEJBRqkRnI/7+aV+jcSy4zLsq9cvdSKW6664zhygulCc5fGdINGFiHil"
+        "ct7/00dDfcJ0I2m5Fo/E1bEakARJ/buYv5kQgdr8r1CQyj3eghn097avGgmdiEF4h37SgNbw==:"
+    ),
+    "signature-input": (
+        'sig1=("@method" "@target-uri" "@authority" "host" "date" "content-digest")'
+        ';alg="rsa-v1_5-sha256";keyid="https://peer.example/users/alice#main-key";created=1795504629'
+    ),
+}
+FEDIFY_RFC9421_GET = {
+    "date": "Tue, 24 Nov 2026 07:17:09 GMT",
+    "host": "fedhub.example:8443",
+    "signature": (
+        "sig1=:nSqafnx4YyAb9/1MwKFHRvs7NeY3GlwjezwELToQDLT0mcvEtI9Z5EtPmsCp1/z/GCESwiSnq1uK1xE4Awh4XW"
+        "rxsm53oHfh6LiR16K/Ljmmo5/3d+OCuZp0oEQyBzyTq8lB9F3Bt39qCucXvdHMg+Czfg0WBBoZGKriczvefIzEMMb2SJ"
+        "+uj65FC4h6YzF0Fso/4IgqFHO/80ERjcJBH4fIMkcJJ6u27vr2TLJikODpsTbyMKXYp3Naff7TmmrP1uMiRDxtigq/fU"
+        "Tdh6KWzHwNiJliBFOwYO7TWKsgusZFrH+Ow6/d/0bJnHa6Fgpc9ix0UjX4JBhBU2vcGY483Q==:"
+    ),
+    "signature-input": (
+        'sig1=("@method" "@target-uri" "@authority" "host" "date")'
+        ';alg="rsa-v1_5-sha256";keyid="https://peer.example/users/alice#main-key";created=1795504629'
+    ),
+}
+# Fedify's draft-cavage (request-target) leaves out the query, as Mastodon before 4.2 did.
+FEDIFY_CAVAGE_POST = {
+    "content-type": "application/activity+json",
+    "date": "Tue, 24 Nov 2026 07:17:09 GMT",
+    "digest": "SHA-256=fQLcyuiC5b53id2wfhThCI+LFjFoCGXZfRwgMiR7Fp0=",
+    "host": "fedhub.example",
+    "signature": (
+        'keyId="https://peer.example/users/alice#main-key",algorithm="rsa-sha256",'
+        'headers="(request-target) content-type date digest host",signature="'
+        "CyKLPW1ShpiksqUwMIdRVc6Vrydo4YV2rA5FUGl2KpurTfN1t63MLmtPqG3X53GSdiHFB2aQgLnGkfiQvamVrNjht0QB"
+        "B2j5dezcVPXIGHJXNEDF4jrlqe9hYRxFqxcp3f35Ndqe0Nq4gDdAoF/MFMIx8ivoWMUoS7pNFwrD9Y950gETURWhabaX"
+        "On2MQ/OBUQBb7JQEXDC1XvhweRR6X7SYecsRAUI9BSXaMBZKSwumwkfcQHgIkujhcRGgW9Q9kWIW73ZSQCMN2eU63Fse"
+        'jdnzaFGU2gnWkjSBfvVygFOHGugVHSO7fUa04lkS6DxZUUhtekl4JW8ufj6FLjzzYg=="'
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "headers", "body", "scheme"),
+    [
+        ("POST", "/groups/kyiv/inbox", FEDIFY_RFC9421_POST, b'{"type":"Follow"}', "rfc9421"),
+        ("GET", "/groups/kyiv/outbox?page=2", FEDIFY_RFC9421_GET, b"", "rfc9421"),
+        ("POST", "/inbox?x=1", FEDIFY_CAVAGE_POST, b'{"type":"Like"}', "cavage"),
+    ],
+    ids=["rfc9421 POST", "rfc9421 GET", "cavage POST"],
+)
+def test_requests_signed_by_fedify_verify(
+    method: str, target: str, headers: dict[str, str], body: bytes, scheme: str
+) -> None:
+    assert signature_key_id(headers) == FEDIFY_KEY_ID
+    outcome = verify_request(
+        method=method,
+        target=target,
+        headers=headers,
+        body=body,
+        public_key_pem=FEDIFY_PUBLIC_KEY,
+        now=FEDIFY_NOW,
+    )
+    assert outcome == Verified(FEDIFY_KEY_ID, scheme)  # type: ignore[arg-type]
+    tampered = verify_request(
+        method=method,
+        target="/elsewhere" + target,
+        headers=headers,
+        body=body,
+        public_key_pem=FEDIFY_PUBLIC_KEY,
+        now=FEDIFY_NOW,
+    )
+    assert tampered == Rejected("signature does not verify")

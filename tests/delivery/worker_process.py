@@ -1,7 +1,4 @@
-"""A delivery worker in its own process, for the crash test: `python -m tests.delivery.worker_process`.
-
-`run` delivers until the process is killed; `drain` steps until the queue is empty, then exits.
-"""
+"""A delivery worker in its own process for the crash test: `run` until killed, or `drain` and exit."""
 
 from __future__ import annotations
 

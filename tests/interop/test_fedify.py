@@ -14,12 +14,13 @@ import shutil
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.actions import follows
 from fedhub.actions.groups import create_group
@@ -27,9 +28,11 @@ from fedhub.actions.publish import Upload, add_translation, publish_article, pub
 from fedhub.domain.drafts import validate_article, validate_event
 from fedhub.federation.context import FederationContext
 from fedhub.federation.setup import federation
+from fedhub.net.client import Signer
 from fedhub.store import actors, remote
 from fedhub.store import follows as follow_rows
 from fedhub.store.network import list_network
+from fedhub.store.tables import Follower, Following
 from tests.conftest import Instance
 
 PEER_DIR = Path(__file__).resolve().parent / "fedify_peer"
@@ -71,10 +74,13 @@ class FedifyPeer:
     actor: str
     http: aiohttp.ClientSession
     log_path: Path
+    last_received: list[dict[str, Any]] = field(default_factory=list)
 
     def log(self) -> str:
-        """What Fedify logged: why it refused a request, if it did."""
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
+        """What Fedify logged (why it refused a request, if it did) and what it accepted."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
+        accepted = [(a["type"], a["id"]) for a in self.last_received]
+        return f"{text}\n--- verified activities so far: {accepted}"
 
     async def call(self, path: str, body: dict[str, Any] | None = None) -> Any:
         url = f"{self.origin}/_control/{path}"
@@ -87,8 +93,8 @@ class FedifyPeer:
     async def received(self) -> list[dict[str, Any]]:
         answer = await self.call("received")
         assert not answer["errors"], f"peer inbox listeners failed: {answer['errors']}"
-        activities: list[dict[str, Any]] = answer["activities"]
-        return activities
+        self.last_received = answer["activities"]
+        return self.last_received
 
     async def wait_received(
         self, kind: str, match: Callable[[dict[str, Any]], bool] = lambda _: True
@@ -175,7 +181,7 @@ async def kyiv(instance: Instance) -> Instance:
 # --------------------------------------------------------------------------- discovery
 
 
-async def test_fedify_reads_the_group_actor_and_webfinger(kyiv: Instance, peer: FedifyPeer) -> None:
+async def test_fedify_reads_the_group_actor_and_webfinger(peer: FedifyPeer, kyiv: Instance) -> None:
     group = kyiv.uris.group("kyiv")
     actor = await peer.call("lookup", {"target": group})
     assert actor["type"] == "Group"
@@ -212,7 +218,7 @@ async def test_fedify_reads_the_group_actor_and_webfinger(kyiv: Instance, peer: 
 
 
 async def test_fedify_follows_a_group_and_verifies_what_it_publishes(
-    kyiv: Instance, peer: FedifyPeer
+    peer: FedifyPeer, kyiv: Instance
 ) -> None:
     group = kyiv.uris.group("kyiv")
     follow = await peer.call("follow", {"target": group})
@@ -222,9 +228,12 @@ async def test_fedify_follows_a_group_and_verifies_what_it_publishes(
     assert accept["actor"] == group
     assert accept["object"]["type"] == "Follow"
     assert accept["object"]["id"] == follow["follow"]
+    assert accept["object"]["actor"] == peer.actor
+    assert accept["object"]["objectId"] == group
     state = await peer.call("state")
     assert state["following"][group]["state"] == "accepted"
 
+    # Everything is published at once: the worker sends it in one round, in any order.
     article = await publish_article(
         kyiv.database,
         kyiv.settings,
@@ -239,6 +248,50 @@ async def test_fedify_follows_a_group_and_verifies_what_it_publishes(
         [Upload("agenda.pdf", PDF, "application/pdf", "Порядок денний")],
     )
     article_id = kyiv.uris.post("kyiv", "article", article.public_id)
+    await add_translation(
+        kyiv.database,
+        kyiv.settings,
+        article_id,
+        lang="en",
+        title="Community meeting",
+        body_markdown="We meet on **Saturday**.\n\nEveryone is welcome.",
+        summary="A meeting on Saturday",
+    )
+    event = await publish_event(
+        kyiv.database,
+        kyiv.settings,
+        validate_event(
+            group_slug="kyiv",
+            lang="uk",
+            title="Толока в парку",
+            start="2026-12-05T18:00",
+            end="2026-12-05T20:00",
+            timezone="Europe/Kyiv",
+            body_markdown="Беріть рукавички.",
+            place_name="Маріїнський парк",
+            address="вул. Михайла Грушевського, Київ",
+            latitude="50.4476",
+            longitude="30.5386",
+            online_url="https://meet.example.org/toloka",
+            tags=["толока"],
+        ),
+    )
+    event_id = kyiv.uris.post("kyiv", "event", event.public_id)
+    online = await publish_event(
+        kyiv.database,
+        kyiv.settings,
+        validate_event(
+            group_slug="kyiv",
+            lang="uk",
+            title="Онлайн-зустріч",
+            start="2026-12-06T10:00+02:00",
+            end="2026-12-06T11:00+02:00",
+            timezone="Europe/Kyiv",
+            online_url="https://meet.example.org/online",
+        ),
+    )
+    online_id = kyiv.uris.post("kyiv", "event", online.public_id)
+
     create = await peer.wait_received("Create", lambda a: a["objectId"] == article_id)
     assert create["actor"] == group
     parsed = create["object"]
@@ -263,15 +316,7 @@ async def test_fedify_follows_a_group_and_verifies_what_it_publishes(
         assert response.status == 200
         assert await response.read() == PDF
 
-    await add_translation(
-        kyiv.database,
-        kyiv.settings,
-        article_id,
-        lang="en",
-        title="Community meeting",
-        body_markdown="We meet on **Saturday**.\n\nEveryone is welcome.",
-        summary="A meeting on Saturday",
-    )
+    # The translation reaches followers as an Update of the same Article, not a second post.
     update = await peer.wait_received("Update", lambda a: a["objectId"] == article_id)
     both = update["object"]
     assert both["type"] == "Article"
@@ -281,26 +326,6 @@ async def test_fedify_follows_a_group_and_verifies_what_it_publishes(
     assert both["summaryMap"]["en"] == "A meeting on Saturday"
     assert both["updated"] is not None
 
-    event = await publish_event(
-        kyiv.database,
-        kyiv.settings,
-        validate_event(
-            group_slug="kyiv",
-            lang="uk",
-            title="Толока в парку",
-            start="2026-12-05T18:00",
-            end="2026-12-05T20:00",
-            timezone="Europe/Kyiv",
-            body_markdown="Беріть рукавички.",
-            place_name="Маріїнський парк",
-            address="вул. Михайла Грушевського, Київ",
-            latitude="50.4476",
-            longitude="30.5386",
-            online_url="https://meet.example.org/toloka",
-            tags=["толока"],
-        ),
-    )
-    event_id = kyiv.uris.post("kyiv", "event", event.public_id)
     create = await peer.wait_received("Create", lambda a: a["objectId"] == event_id)
     parsed = create["object"]
     assert parsed["type"] == "Event"
@@ -316,15 +341,35 @@ async def test_fedify_follows_a_group_and_verifies_what_it_publishes(
     links = [a for a in parsed["attachments"] if a["type"] == "Link"]
     assert [link["href"] for link in links] == ["https://meet.example.org/toloka"]
 
+    # Fedify's vocabulary has no schema.org VirtualLocation and drops it without an error; the
+    # Mobilizon-style attachment Link still carries the online address to Fedify-based readers.
+    create = await peer.wait_received("Create", lambda a: a["objectId"] == online_id)
+    parsed = create["object"]
+    assert parsed["type"] == "Event"
+    assert parsed["startTime"] == "2026-12-06T08:00:00Z"
+    assert parsed["locations"] == []
+    links = [a for a in parsed["attachments"] if a["type"] == "Link"]
+    assert [link["href"] for link in links] == ["https://meet.example.org/online"]
+
     # Every activity Fedify got was one it verified; nothing it refused went unnoticed.
     assert "Failed to verify" not in peer.log(), peer.log()
+
+    # Fedify's Undo (HTTP-signed, with a Linked Data Signature and an Ed25519 proof) unfollows.
+    await peer.call("unfollow", {"target": group})
+
+    async def unfollowed() -> bool:
+        async with kyiv.database.reading() as session:
+            row = await follower_row(session, "kyiv", peer.actor)
+        return row is None
+
+    await wait_for(unfollowed, "fedhub to drop the Fedify follower after its Undo", peer)
 
 
 # ------------------------------------------------------------ a group follows a Fedify actor
 
 
 async def test_a_group_follows_a_fedify_actor_and_receives_its_posts(
-    kyiv: Instance, peer: FedifyPeer
+    peer: FedifyPeer, kyiv: Instance
 ) -> None:
     async with federation_context(kyiv) as ctx:
         remote_actor, state = await follows.follow(ctx, "kyiv", peer.actor)
@@ -337,10 +382,7 @@ async def test_a_group_follows_a_fedify_actor_and_receives_its_posts(
 
         async def accepted() -> bool:
             async with kyiv.database.reading() as session:
-                group = await actors.get_group_row(session, "kyiv")
-                alice = await remote.get_remote_actor(session, peer.actor)
-                assert alice is not None
-                row = await follow_rows.get_following(session, group.id, alice.id)
+                row = await following_row(session, "kyiv", peer.actor)
             return row is not None and row.state == "accepted"
 
         await wait_for(accepted, "fedhub to record the Fedify actor's Accept", peer)
@@ -362,3 +404,66 @@ async def test_a_group_follows_a_fedify_actor_and_receives_its_posts(
         assert item.actor_uri == peer.actor
         assert item.actor_handle == f"@alice@{peer.origin.removeprefix('http://')}"
         assert item.lang == "en"
+
+        await follows.unfollow(ctx, "kyiv", peer.actor)
+        undo = await peer.wait_received("Undo", lambda a: a["actor"] == kyiv.uris.group("kyiv"))
+        assert undo["object"]["type"] == "Follow"
+        assert undo["object"]["objectId"] == peer.actor
+
+        async def dropped() -> bool:
+            return kyiv.uris.group("kyiv") not in (await peer.call("state"))["followers"]
+
+        await wait_for(dropped, "the Fedify actor to drop the group after its Undo", peer)
+
+
+# ------------------------------------------------------------------- the peer is no pushover
+
+
+async def test_the_peer_refuses_what_it_cannot_verify(peer: FedifyPeer, kyiv: Instance) -> None:
+    """A control: were the peer lax, the tests above would prove nothing about our signatures."""
+    group = kyiv.uris.group("kyiv")
+    body = json.dumps(
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{group}/activities/forged",
+            "type": "Create",
+            "actor": group,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": {
+                "id": f"{group}/articles/forged",
+                "type": "Note",
+                "attributedTo": group,
+                "content": "forged",
+            },
+        }
+    ).encode()
+    inbox = f"{peer.origin}/users/alice/inbox"
+    headers = {"Content-Type": "application/activity+json"}
+    async with peer.http.post(inbox, data=body, headers=headers) as response:
+        assert response.status == 401, await response.text()
+
+    # Signed, but by the instance actor's key, for an activity whose actor is the group.
+    async with kyiv.database.reading() as session:
+        instance_actor = await actors.get_instance_actor_row(session)
+    signer = Signer(key_id=kyiv.uris.instance_key(), private_key_pem=instance_actor.private_key_pem)
+    async with federation_context(kyiv) as ctx:
+        posted = await ctx.client.post_activity(inbox, body, signer=signer)
+    assert posted.status == 401
+    assert f"and the actor ('{group}') do not match" in peer.log()
+    assert await peer.received() == []
+
+
+async def following_row(session: AsyncSession, slug: str, actor_uri: str) -> Following | None:
+    group = await actors.get_group_row(session, slug)
+    remote_actor = await remote.get_remote_actor(session, actor_uri)
+    if remote_actor is None:
+        return None
+    return await follow_rows.get_following(session, group.id, remote_actor.id)
+
+
+async def follower_row(session: AsyncSession, slug: str, actor_uri: str) -> Follower | None:
+    group = await actors.get_group_row(session, slug)
+    remote_actor = await remote.get_remote_actor(session, actor_uri)
+    if remote_actor is None:
+        return None
+    return await follow_rows.get_follower(session, group.id, remote_actor.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import socket
 import time
@@ -60,8 +61,11 @@ class Peer:
         return await self.routes[request.path](request)
 
 
+Serve = Callable[[dict[str, Handler]], Awaitable[Peer]]
+
+
 @pytest.fixture
-async def serve() -> AsyncIterator[Callable[[dict[str, Handler]], Awaitable[Peer]]]:
+async def serve() -> AsyncIterator[Serve]:
     runners: list[tuple[web.AppRunner, Peer]] = []
 
     async def start(routes: dict[str, Handler]) -> Peer:
@@ -135,7 +139,7 @@ def verify_seen(seen: Seen, key: KeyPair) -> Verified | Rejected:
 
 
 async def test_a_loopback_literal_is_refused_before_connecting(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]], production_client: GuardedClient
+    serve: Serve, production_client: GuardedClient
 ) -> None:
     peer = await serve({"/actor": actor})
     with pytest.raises(BlockedAddress, match=r"127\.0\.0\.1 is a loopback address"):
@@ -144,7 +148,7 @@ async def test_a_loopback_literal_is_refused_before_connecting(
 
 
 async def test_a_name_that_resolves_to_loopback_is_refused(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]], production_client: GuardedClient
+    serve: Serve, production_client: GuardedClient
 ) -> None:
     """The check runs on resolved addresses, so DNS cannot smuggle a private address in."""
     peer = await serve({"/actor": actor})
@@ -157,7 +161,7 @@ async def test_a_name_that_resolves_to_loopback_is_refused(
     "host", ["[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "2130706433", "127.1", "0x7f.1"]
 )
 async def test_other_spellings_of_loopback_are_refused(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]],
+    serve: Serve,
     production_client: GuardedClient,
     host: str,
 ) -> None:
@@ -168,7 +172,7 @@ async def test_other_spellings_of_loopback_are_refused(
 
 
 async def test_the_unspecified_address_is_refused_even_for_development(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]], client: GuardedClient
+    serve: Serve, client: GuardedClient
 ) -> None:
     """0.0.0.0 would reach this very machine."""
     peer = await serve({"/actor": actor})
@@ -240,7 +244,7 @@ async def test_the_resolver_refuses_a_name_with_only_refused_addresses() -> None
 
 
 async def test_a_signed_get_arrives_and_verifies(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]],
+    serve: Serve,
     client: GuardedClient,
     signer: Signer,
     group_key: KeyPair,
@@ -259,9 +263,7 @@ async def test_a_signed_get_arrives_and_verifies(
     assert verify_seen(seen, group_key) == Verified(KEY_ID, "cavage")
 
 
-async def test_an_unsigned_get_carries_no_signature(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]], client: GuardedClient
-) -> None:
+async def test_an_unsigned_get_carries_no_signature(serve: Serve, client: GuardedClient) -> None:
     peer = await serve({"/.well-known/webfinger": actor})
     fetched = await client.get(peer.url("/.well-known/webfinger"), accept="application/jrd+json")
     assert fetched.status == 200
@@ -271,7 +273,7 @@ async def test_an_unsigned_get_carries_no_signature(
 
 
 async def test_a_status_other_than_2xx_is_a_fetch_error_with_the_status(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]], client: GuardedClient
+    serve: Serve, client: GuardedClient
 ) -> None:
     async def gone(request: web.Request) -> web.Response:
         return web.Response(status=410, text="x" * 10_000_000)
@@ -288,9 +290,7 @@ async def test_a_body_that_is_not_json() -> None:
         fetched.json()
 
 
-async def test_an_endless_body_is_cut_off_at_the_cap(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]], client: GuardedClient
-) -> None:
+async def test_an_endless_body_is_cut_off_at_the_cap(serve: Serve, client: GuardedClient) -> None:
     async def endless(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "application/activity+json"})
         await response.prepare(request)
@@ -310,7 +310,7 @@ async def test_an_endless_body_is_cut_off_at_the_cap(
 
 
 async def test_a_declared_length_over_the_cap_is_refused_before_reading(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]],
+    serve: Serve,
 ) -> None:
     async def large(request: web.Request) -> web.Response:
         return web.Response(body=b"x" * 2048, content_type="application/activity+json")
@@ -321,8 +321,22 @@ async def test_a_declared_length_over_the_cap_is_refused_before_reading(
             await small.get_activity(peer.url("/large"), signer=None)
 
 
+async def test_a_compressed_body_is_capped_after_decompression(
+    serve: Serve, client: GuardedClient
+) -> None:
+    bomb = gzip.compress(b"\0" * (20 * 1024 * 1024))  # about 20 KiB that inflate to 20 MiB
+
+    async def compressed(request: web.Request) -> web.Response:
+        headers = {"Content-Encoding": "gzip", "Content-Type": "application/activity+json"}
+        return web.Response(body=bomb, headers=headers)
+
+    peer = await serve({"/bomb": compressed})
+    with pytest.raises(FetchError, match="sent more than"):
+        await client.get_activity(peer.url("/bomb"), signer=None)
+
+
 async def test_a_slow_server_is_a_timeout(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]],
+    serve: Serve,
 ) -> None:
     async def slow(request: web.Request) -> web.Response:
         await asyncio.wait_for(peer.released.wait(), timeout=10)
@@ -348,7 +362,7 @@ async def test_a_refused_connection_is_a_fetch_error(client: GuardedClient) -> N
 
 
 async def test_a_redirect_to_another_origin_is_signed_again_for_the_new_url(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]],
+    serve: Serve,
     client: GuardedClient,
     signer: Signer,
     group_key: KeyPair,
@@ -373,7 +387,7 @@ async def test_a_redirect_to_another_origin_is_signed_again_for_the_new_url(
 
 
 async def test_a_redirect_is_checked_against_the_address_policy(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]], client: GuardedClient, signer: Signer
+    serve: Serve, client: GuardedClient, signer: Signer
 ) -> None:
     landing = await serve({"/landing": actor})
     start = await serve({"/start": redirect_to(f"http://0.0.0.0:{landing.port}/landing")})
@@ -383,17 +397,13 @@ async def test_a_redirect_is_checked_against_the_address_policy(
     assert landing.seen == []
 
 
-async def test_a_redirect_to_another_scheme_is_refused(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]], client: GuardedClient
-) -> None:
+async def test_a_redirect_to_another_scheme_is_refused(serve: Serve, client: GuardedClient) -> None:
     start = await serve({"/start": redirect_to("file:///etc/passwd")})
     with pytest.raises(FetchError, match="only http and https"):
         await client.get_activity(start.url("/start"), signer=None)
 
 
-async def test_a_redirect_loop_is_capped(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]], client: GuardedClient
-) -> None:
+async def test_a_redirect_loop_is_capped(serve: Serve, client: GuardedClient) -> None:
     peer = await serve({"/loop": redirect_to("/loop", status=301)})
     with pytest.raises(FetchError, match="more than 3 redirects"):
         await client.get_activity(peer.url("/loop"), signer=None)
@@ -404,7 +414,7 @@ async def test_a_redirect_loop_is_capped(
 
 
 async def test_a_signed_post_arrives_and_verifies(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]],
+    serve: Serve,
     client: GuardedClient,
     signer: Signer,
     group_key: KeyPair,
@@ -424,7 +434,7 @@ async def test_a_signed_post_arrives_and_verifies(
 
 @pytest.mark.parametrize("status", [400, 401, 410, 500, 301])
 async def test_any_status_comes_back_to_the_delivery_worker(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]],
+    serve: Serve,
     client: GuardedClient,
     signer: Signer,
     status: int,
@@ -440,7 +450,7 @@ async def test_any_status_comes_back_to_the_delivery_worker(
 
 
 async def test_a_post_follows_307_and_is_signed_for_the_new_inbox(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]],
+    serve: Serve,
     client: GuardedClient,
     signer: Signer,
     group_key: KeyPair,
@@ -454,9 +464,7 @@ async def test_a_post_follows_307_and_is_signed_for_the_new_inbox(
     assert verify_seen(seen, group_key) == Verified(KEY_ID, "cavage")
 
 
-async def test_retry_after_in_seconds(
-    serve: Callable[[dict[str, Handler]], Awaitable[Peer]], client: GuardedClient, signer: Signer
-) -> None:
+async def test_retry_after_in_seconds(serve: Serve, client: GuardedClient, signer: Signer) -> None:
     async def busy(request: web.Request) -> web.Response:
         return web.Response(status=429, headers={"Retry-After": "120"})
 

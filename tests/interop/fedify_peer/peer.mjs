@@ -12,6 +12,7 @@
 //   POST /_control/lookup  {"target": URL}  -> the object as Fedify's vocabulary parsed it
 //   POST /_control/webfinger {"resource": URL} -> the JRD, as Fedify's WebFinger client read it
 //   POST /_control/follow  {"target": URL}  -> alice sends Follow to that actor
+//   POST /_control/unfollow {"target": URL} -> alice sends Undo(Follow) to that actor
 //   POST /_control/publish {"content": HTML, "language"?: "en"} -> Create(Note) to her followers
 //   GET  /_control/received                 -> every verified activity alice's inboxes got
 //   GET  /_control/state                    -> her followers and whom she follows (and its state)
@@ -51,6 +52,8 @@ await configure({
   loggers: [
     // Fedify explains a refused request at "debug" only under sig/ (digest, date, key, message).
     { category: ["fedify", "sig"], sinks: ["stderr"], lowestLevel: "debug" },
+    // fedhub signs no Object Integrity Proofs; Fedify says so at "debug", then checks HTTP sigs.
+    { category: ["fedify", "sig", "proof"], sinks: ["stderr"], lowestLevel: "info" },
     { category: ["fedify"], sinks: ["stderr"], lowestLevel: "warning" },
     { category: ["peer"], sinks: ["stderr"], lowestLevel: "info" },
     { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
@@ -77,6 +80,7 @@ const keyPairs = [
 // Everything alice knows, in memory: the test reads it back through /_control.
 const followers = new Map(); // follower actor id -> Recipient {id, inboxId, endpoints}
 const following = new Map(); // followed actor id -> {follow: Follow id, state}
+const sentFollows = new Map(); // followed actor id -> the Follow alice sent, for its Undo
 const received = []; // verified activities, summarised, in arrival order
 const inboxErrors = []; // errors thrown by inbox listeners (after verification)
 const notes = new Map(); // note id -> Note, so that alice's posts dereference
@@ -215,7 +219,7 @@ async function record(activity) {
     if (object != null) entry.object = await describe(object);
   } catch (error) {
     entry.objectError = String(error);
-    log.warning("Could not read the object of {id}: {error}", { id: entry.id, error });
+    log.warn("Could not read the object of {id}: {error}", { id: entry.id, error });
   }
   return entry;
 }
@@ -371,7 +375,7 @@ async function control(request, ctx) {
   }
   if (path === "/_control/follow") {
     const target = await ctx.lookupObject(body.target);
-    if (!isActor(target)) return json({ error: `${body.target} is not an actor Fedify knows` }, 404);
+    if (!isActor(target)) return json({ error: `Fedify found no actor at ${body.target}` }, 404);
     const follow = new Follow({
       id: new URL(`${ctx.getActorUri(IDENTIFIER).href}/follows/${randomUUID()}`),
       actor: ctx.getActorUri(IDENTIFIER),
@@ -379,8 +383,26 @@ async function control(request, ctx) {
       to: target.id,
     });
     following.set(target.id.href, { follow: follow.id.href, state: "pending" });
+    sentFollows.set(target.id.href, follow);
     await ctx.sendActivity({ identifier: IDENTIFIER }, target, follow);
     return json({ follow: follow.id.href, actor: await describeActor(ctx, target) });
+  }
+  if (path === "/_control/unfollow") {
+    const target = await ctx.lookupObject(body.target);
+    const follow = target?.id && sentFollows.get(target.id.href);
+    if (!isActor(target) || !follow) {
+      return json({ error: `alice does not follow ${body.target}` }, 404);
+    }
+    const undo = new Undo({
+      id: new URL(`${follow.id.href}/undo`),
+      actor: ctx.getActorUri(IDENTIFIER),
+      object: follow,
+      to: target.id,
+    });
+    following.delete(target.id.href);
+    sentFollows.delete(target.id.href);
+    await ctx.sendActivity({ identifier: IDENTIFIER }, target, undo);
+    return json({ undo: undo.id.href });
   }
   if (path === "/_control/publish") {
     const noteId = ctx.getObjectUri(Note, { identifier: IDENTIFIER, id: randomUUID() });
@@ -453,13 +475,7 @@ server.on("request", async (incoming, outgoing) => {
     });
     response = json({ error: String(error?.stack ?? error) }, 500);
   }
-  if (response.status >= 400 && !incoming.url.startsWith("/_control/")) {
-    log.warning("{method} {url} -> {status}", {
-      method: incoming.method,
-      url: incoming.url,
-      status: response.status,
-    });
-  }
+  // Fedify itself logs every answer of 400 and above (category fedify·federation·http).
   const body = Buffer.from(await response.arrayBuffer());
   outgoing.writeHead(response.status, Object.fromEntries(response.headers));
   outgoing.end(body);
