@@ -17,7 +17,7 @@ from fedhub.domain.event_summary import event_summary
 from fedhub.domain.uploads import safe_filename, sniff_media_type
 from fedhub.errors import InvalidInput, NotFound
 from fedhub.federation.activity_to_ap import delete_to_ap, update_to_ap
-from fedhub.federation.sending import send_to_followers
+from fedhub.federation.sending import relay_to_instance_followers, send_to_followers
 from fedhub.federation.to_ap import create_to_ap, post_to_ap
 from fedhub.settings import Settings
 from fedhub.store import actors, media, posts
@@ -152,6 +152,7 @@ async def _insert(
         uris = Uris(settings.base_url)
         create = create_to_ap(record, uris, await actors.group_record(session, group))
         await send_to_followers(session, group, create, create["object"]["id"])
+        await relay_to_instance_followers(session, uris, create["object"]["id"], uris.group(slug))
         return record
 
 

@@ -121,17 +121,15 @@ def verify_request(
     RFC 9421 when `Signature-Input` is present (as Fedify and Mastodon decide), else draft-cavage;
     every refusal is a `Rejected` with its reason, for the caller to answer 401.
 
-    `target` is the path and query exactly as received (aiohttp's `request.raw_path`). `host`,
-    when given, is this server's authority and replaces the Host header for both schemes: a
-    proxy may rewrite Host, and a signature made for another server must not pass here. `scheme`
-    is this server's public scheme, for RFC 9421's `@target-uri`.
+    `target` is the path and query exactly as received (aiohttp's `request.raw_path`). `host`
+    and `scheme` are this server's public authority and scheme, which RFC 9421's `@authority`
+    and `@target-uri` are built from. draft-cavage covers the Host header as sent (Mastodon
+    leaves the port out of it), so `host` stands in for it only when it is missing.
     """
     if now.tzinfo is None:
         raise ValueError("verify_request needs an aware datetime")
     fields = normalise_headers(headers)
-    if host is not None:
-        fields["host"] = host
-    authority = fields.get("host", "").lower()
+    authority = (host or fields.get("host", "")).lower()
     request = RequestParts(method.upper(), scheme.lower(), authority, target, fields)
     if "signature-input" in fields:
         return verify_message_signature(request, body, public_key_pem, now, max_skew)
@@ -266,6 +264,8 @@ def _signing_string(
             value = f"{request.method.lower()} {target}"
         elif name in ("(created)", "(expires)"):
             value = params[name[1:-1]]
+        elif name == "host":
+            value = request.headers.get("host") or request.authority
         elif name in request.headers:
             value = request.headers[name]
         else:

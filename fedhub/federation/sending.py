@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.delivery.queue import enqueue
 from fedhub.domain.audience import delivery_inboxes
-from fedhub.store import follows
+from fedhub.federation.activity_to_ap import announce_to_ap
+from fedhub.store import actors, follows
 from fedhub.store.tables import LocalActor, OutboxActivity, RemoteActor
+from fedhub.uris import Uris
 
 
 async def send_to_followers(
@@ -39,3 +43,21 @@ async def send_to_actor(
     activity = await follows.add_outbox_activity(session, actor.id, document, object_uri)
     await enqueue(session, activity.id, [recipient.inbox])
     return activity
+
+
+async def relay_to_instance_followers(
+    session: AsyncSession, uris: Uris, object_id: str, author: str
+) -> None:
+    """Instances that follow this one get an Announce of each new post from the instance actor."""
+    instance = await actors.get_instance_actor_row(session)
+    if not await follows.follower_inboxes(session, instance.id):
+        return
+    announce = announce_to_ap(
+        uris.activity(uris.instance_actor(), secrets.token_urlsafe(12)),
+        uris.instance_actor(),
+        uris.instance_followers(),
+        object_id,
+        author,
+        datetime.now(UTC),
+    )
+    await send_to_followers(session, instance, announce, object_id)

@@ -66,8 +66,9 @@ def instance_actor_to_ap(
     """The instance's own `Application` actor, which signs fetches that no group makes.
 
     Its preferredUsername is the instance's domain, as Mastodon's instance actor does, so
-    `acct:domain@domain` finds it through WebFinger. It follows no one and accepts no
-    followers, hence `manuallyApprovesFollowers` and not `discoverable`.
+    `acct:domain@domain` finds it through WebFinger. Another instance that follows it gets an
+    `Announce` of every article and event its groups publish (instance-to-instance follows);
+    follows are accepted automatically. It is not `discoverable`: it is plumbing, not a voice.
     """
     actor = uris.instance_actor()
     return {
@@ -84,7 +85,7 @@ def instance_actor_to_ap(
         "endpoints": {"sharedInbox": uris.shared_inbox()},
         "publicKey": {"id": uris.instance_key(), "owner": actor, "publicKeyPem": public_key_pem},
         "published": timestamp(published),
-        "manuallyApprovesFollowers": True,
+        "manuallyApprovesFollowers": False,
         "discoverable": False,
     }
 

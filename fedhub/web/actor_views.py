@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fedhub.activitypub.collections import ordered_collection, ordered_collection_page
 from fedhub.domain import records
 from fedhub.errors import InvalidInput
+from fedhub.federation.local_actors import followers_iri
 from fedhub.federation.to_ap import create_to_ap, group_to_ap, instance_actor_to_ap
 from fedhub.store import actors, posts
-from fedhub.store.tables import Follower, Following, RemoteActor
+from fedhub.store.tables import Follower, Following, LocalActor, RemoteActor
 from fedhub.uris import Uris
 from fedhub.web.render import activity_response, page, wants_json
 from fedhub.web.state import DATABASE, SETTINGS, URIS
@@ -82,26 +83,40 @@ async def outbox(request: web.Request) -> web.Response:
     return activity_response(_page(uris.outbox(slug), number, total, activities))
 
 
+async def _local_row(request: web.Request, session: AsyncSession) -> LocalActor:
+    """The group named in the path, or the instance actor for its own collections."""
+    slug = request.match_info.get("slug")
+    if slug is None:
+        return await actors.get_instance_actor_row(session)
+    return await actors.get_group_row(session, slug)
+
+
 async def followers(request: web.Request) -> web.Response:
     """Only the count: who follows a group can endanger them, so the list is never published."""
-    slug = request.match_info["slug"]
     uris = request.app[URIS]
     async with request.app[DATABASE].reading() as session:
-        row = await actors.get_group_row(session, slug)
+        row = await _local_row(request, session)
         total = await _count(session, Follower, row.id)
-    return activity_response(ordered_collection(uris.followers(slug), total, first=None))
+    return activity_response(ordered_collection(followers_iri(uris, row), total, first=None))
+
+
+async def instance_outbox(request: web.Request) -> web.Response:
+    """The instance actor publishes nothing of its own (its relayed Announces are not listed)."""
+    return activity_response(ordered_collection(request.app[URIS].instance_outbox(), 0, first=None))
 
 
 async def following(request: web.Request) -> web.Response:
     """The groups a group follows are public, like its own posts, and paged."""
-    slug = request.match_info["slug"]
     uris = request.app[URIS]
     number = page_number(request)
     async with request.app[DATABASE].reading() as session:
-        row = await actors.get_group_row(session, slug)
+        row = await _local_row(request, session)
+        collection = (
+            uris.instance_following() if row.kind == "application" else uris.following(row.slug)
+        )
         total = await _count(session, Following, row.id)
         if number is None:
-            return activity_response(_collection(uris.following(slug), total))
+            return activity_response(_collection(collection, total))
         items = list(
             await session.scalars(
                 select(RemoteActor.uri)
@@ -112,7 +127,7 @@ async def following(request: web.Request) -> web.Response:
                 .offset((number - 1) * PAGE_SIZE)
             )
         )
-    return activity_response(_page(uris.following(slug), number, total, items))
+    return activity_response(_page(collection, number, total, items))
 
 
 async def _count(

@@ -38,6 +38,9 @@ def add_routes(app: web.Application) -> None:
             web.get(
                 r"/actor/activities/{token:[A-Za-z0-9_-]{1,32}}", federation_views.sent_activity
             ),
+            web.get("/actor/outbox", actor_views.instance_outbox),
+            web.get("/actor/followers", actor_views.followers),
+            web.get("/actor/following", actor_views.following),
             web.get("/network", federation_views.network_view),
             web.get(f"/groups/{SLUG}", actor_views.group_actor),
             web.post(f"/groups/{SLUG}/inbox", federation_views.inbox),

@@ -21,8 +21,16 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+DISCOVERY = ("/.well-known/", "/nodeinfo")
+
+
 def _error_response(request: web.Request, status: int, reason: str) -> web.StreamResponse:
-    if wants_json(request) or request.path.startswith(("/.well-known/", "/nodeinfo", "/api/")):
+    if request.path.startswith(DISCOVERY):
+        # Browser-side clients read discovery errors too, so they carry CORS like the answers.
+        response = json_response({"error": reason}, status=status)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+    if wants_json(request) or request.path.startswith("/api/"):
         return json_response({"error": reason}, status=status)
     return page(request, "error.html", status=status, status_code=status, reason=reason)
 

@@ -45,6 +45,9 @@ class Node:
         assert self.runner is not None, f"{self.name} is stopped"
         return self.runner.app[FEDERATION]
 
+    def http_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession()
+
     def handle(self, slug: str) -> str:
         return f"@{self.uris.handle(slug)}"
 

@@ -158,3 +158,28 @@ async def _is(value, expected):  # type: ignore[no-untyped-def]
 
 async def _has(names, wanted: set[str]) -> bool:  # type: ignore[no-untyped-def]
     return wanted <= await names
+
+
+async def test_an_instance_follows_another_instance(make_node) -> None:  # type: ignore[no-untyped-def]
+    kyiv: Node = await make_node("kyiv", "kyiv")
+    tbilisi: Node = await make_node("tbilisi", "tbilisi")
+    # The bare host names the instance actor: every group of Kyiv reaches Tbilisi through it.
+    remote_actor, _ = await follows.follow(tbilisi.ctx, "actor", kyiv.settings.domain)
+    assert remote_actor.uri == kyiv.uris.instance_actor()
+
+    async def accepted() -> bool:
+        async with tbilisi.database.reading() as session:
+            local = await actors.get_instance_actor_row(session)
+            rows = await follow_store.list_following(session, local.id)
+        return bool(rows) and rows[0][1].state == "accepted"
+
+    await eventually(accepted, "the instance actor's Accept")
+    await article(kyiv, "kyiv", "Seen by the whole network")
+    await eventually(lambda: _has(network_names(tbilisi), {"Seen by the whole network"}), "relay")
+    async with (
+        kyiv.http_session() as http,
+        http.get(
+            kyiv.uris.instance_followers(), headers={"Accept": "application/activity+json"}
+        ) as response,
+    ):
+        assert (await response.json(content_type=None))["totalItems"] == 1

@@ -27,6 +27,7 @@ async def test_webfinger_refuses_bad_and_unknown_resources(demo: Instance) -> No
     url = f"{demo.base_url}/.well-known/webfinger"
     async with demo.http.get(url) as response:
         assert response.status == 400
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
         assert "resource" in (await response.json())["error"]
     async with demo.http.get(url, params={"resource": "acct:"}) as response:
         assert response.status == 400

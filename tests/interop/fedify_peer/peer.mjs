@@ -10,6 +10,7 @@
 //
 // The control API, JSON over HTTP on the same port:
 //   POST /_control/lookup  {"target": URL}  -> the object as Fedify's vocabulary parsed it
+//   POST /_control/collection {"target": URL} -> a collection and every item, page by page
 //   POST /_control/webfinger {"resource": URL} -> the JRD, as Fedify's WebFinger client read it
 //   POST /_control/follow  {"target": URL}  -> alice sends Follow to that actor
 //   POST /_control/unfollow {"target": URL} -> alice sends Undo(Follow) to that actor
@@ -24,6 +25,7 @@ import process from "node:process";
 import {
   Accept,
   Activity,
+  Collection,
   Create,
   Endpoints,
   Follow,
@@ -205,6 +207,12 @@ async function answerFollow(ctx, answer, state) {
 
 /** Keep what Fedify made of a verified activity, in plain JSON the test can assert on. */
 async function record(activity) {
+  const entry = await describeActivity(activity);
+  received.push(entry);
+  return entry;
+}
+
+async function describeActivity(activity) {
   const entry = {
     type: typeName(activity),
     id: activity.id?.href ?? null,
@@ -213,7 +221,6 @@ async function record(activity) {
     to: activity.toIds.map((url) => url.href),
     cc: activity.ccIds.map((url) => url.href),
   };
-  received.push(entry);
   try {
     const object = await activity.getObject();
     if (object != null) entry.object = await describe(object);
@@ -366,6 +373,23 @@ async function control(request, ctx) {
     const object = await ctx.lookupObject(body.target);
     if (object == null) return json({ error: `Fedify found no object at ${body.target}` }, 404);
     return json(isActor(object) ? await describeActor(ctx, object) : await describe(object));
+  }
+  if (path === "/_control/collection") {
+    const collection = await ctx.lookupObject(body.target);
+    if (!(collection instanceof Collection)) {
+      return json({ error: `Fedify found no collection at ${body.target}` }, 404);
+    }
+    const items = [];
+    for await (const item of ctx.traverseCollection(collection)) {
+      if (items.length >= 200) break;
+      items.push(item instanceof Activity ? await describeActivity(item) : await describe(item));
+    }
+    return json({
+      type: typeName(collection),
+      id: collection.id?.href ?? null,
+      totalItems: collection.totalItems ?? null,
+      items,
+    });
   }
   if (path === "/_control/webfinger") {
     // Fedify asks https:// for an acct: resource; an http actor URL is asked over http.
