@@ -73,7 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--summary", default="")
     p.add_argument("--lang", default="en")
+    p.add_argument(
+        "--manual-approval", action="store_true", help="an editor approves each follower"
+    )
     p.set_defaults(run=cmd_group_create)
+    p = group.add_parser("update", help="change a group's profile (followers are told)")
+    p.add_argument("slug")
+    p.add_argument("--name")
+    p.add_argument("--summary")
+    p.add_argument("--manual-approval", choices=["on", "off"])
+    p.set_defaults(run=cmd_group_update)
     p = group.add_parser("list", help="list the groups")
     p.set_defaults(run=cmd_group_list)
 
@@ -221,10 +230,34 @@ async def cmd_demo(args: argparse.Namespace) -> None:
 
 async def cmd_group_create(args: argparse.Namespace) -> None:
     async def work(settings: Settings, database: Database) -> None:
-        group = await groups.create_group(database, args.slug, args.name, args.summary, args.lang)
+        group = await groups.create_group(
+            database,
+            args.slug,
+            args.name,
+            args.summary,
+            args.lang,
+            manual_approval=args.manual_approval,
+        )
         uris = Uris(settings.base_url)
         print(f"created group @{uris.handle(group.slug)}")
         print(uris.group(group.slug))
+
+    await _with_instance(args, work)
+
+
+async def cmd_group_update(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        approval = None if args.manual_approval is None else args.manual_approval == "on"
+        group = await groups.update_group(
+            database,
+            settings,
+            args.slug,
+            name=args.name,
+            summary=args.summary,
+            manual_approval=approval,
+        )
+        manual = "by hand" if group.manually_approves_followers else "automatically"
+        print(f"updated {group.slug}: {group.name} (followers approved {manual})")
 
     await _with_instance(args, work)
 

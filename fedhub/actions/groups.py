@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import UTC, datetime
+
+from fedhub.activitypub.jsonld import PUBLIC
 from fedhub.activitypub.keys import generate_key_pair
 from fedhub.domain import records
 from fedhub.domain.drafts import validate_group_name, validate_group_slug
 from fedhub.domain.languages import normalise_lang
 from fedhub.errors import InvalidInput
+from fedhub.federation.activity_to_ap import update_to_ap
+from fedhub.federation.sending import send_to_followers
+from fedhub.federation.to_ap import group_to_ap
+from fedhub.settings import Settings
 from fedhub.store import actors
 from fedhub.store.database import Database
 from fedhub.store.tables import LocalActor
+from fedhub.uris import Uris
 
 MAX_SUMMARY = 2000
 
 
 async def create_group(
-    database: Database, slug: str, name: str, summary: str = "", lang: str = "en"
+    database: Database,
+    slug: str,
+    name: str,
+    summary: str = "",
+    lang: str = "en",
+    *,
+    manual_approval: bool = False,
 ) -> records.Group:
     slug = validate_group_slug(slug)
     name = validate_group_name(name)
@@ -35,6 +50,45 @@ async def create_group(
                 lang=lang,
                 private_key_pem=keys.private_pem,
                 public_key_pem=keys.public_pem,
+                manually_approves_followers=manual_approval,
             ),
         )
         return await actors.group_record(session, row)
+
+
+async def update_group(
+    database: Database,
+    settings: Settings,
+    slug: str,
+    *,
+    name: str | None = None,
+    summary: str | None = None,
+    manual_approval: bool | None = None,
+) -> records.Group:
+    """Change a group's profile; its followers get an Update of the actor, as Mastodon sends."""
+    async with database.transaction() as session:
+        row = await actors.get_group_row(session, slug)
+        if name is not None:
+            row.name = validate_group_name(name)
+        if summary is not None:
+            if len(summary.strip()) > MAX_SUMMARY:
+                raise InvalidInput(f"the summary is longer than {MAX_SUMMARY} characters")
+            row.summary = summary.strip()
+        if manual_approval is not None:
+            row.manually_approves_followers = manual_approval
+        now = datetime.now(UTC)
+        row.updated_at = now
+        await session.flush()
+        group = await actors.group_record(session, row)
+        uris = Uris(settings.base_url)
+        document = group_to_ap(group, uris)
+        update = update_to_ap(
+            uris.activity(uris.group(slug), secrets.token_urlsafe(12)),
+            uris.group(slug),
+            document,
+            now,
+        )
+        update["to"] = [PUBLIC]
+        update["cc"] = [uris.followers(slug)]
+        await send_to_followers(session, row, update, uris.group(slug))
+        return group

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 
-from fedhub.actions import follows, publish, sharing
+from fedhub.actions import follows, groups, publish, sharing
 from fedhub.actions.groups import create_group
 from fedhub.domain.drafts import validate_article, validate_event
 from fedhub.store import actors, network
@@ -183,3 +183,27 @@ async def test_an_instance_follows_another_instance(make_node) -> None:  # type:
         ) as response,
     ):
         assert (await response.json(content_type=None))["totalItems"] == 1
+
+
+async def test_a_group_that_approves_followers_by_hand(make_node) -> None:  # type: ignore[no-untyped-def]
+    kyiv: Node = await make_node("kyiv", "kyiv")
+    tbilisi: Node = await make_node("tbilisi", "tbilisi")
+    await groups.update_group(kyiv.database, kyiv.settings, "kyiv", manual_approval=True)
+    await follows.follow(tbilisi.ctx, "tbilisi", kyiv.handle("kyiv"))
+
+    async def pending_here() -> bool:
+        async with kyiv.database.reading() as session:
+            local = await actors.get_group_row(session, "kyiv")
+            rows = await follow_store.list_followers(session, local.id)
+        return [row.state for _, row in rows] == ["pending"]
+
+    await eventually(pending_here, "the Follow")
+    assert await following_state(tbilisi, "tbilisi") == "pending"
+    await article(kyiv, "kyiv", "Not for pending followers")
+    await follows.answer_follower(kyiv.ctx, "kyiv", tbilisi.uris.group("tbilisi"), accept=True)
+    await eventually(lambda: _is(following_state(tbilisi, "tbilisi"), "accepted"), "approval")
+    assert "Not for pending followers" in await network_names(tbilisi), "backfilled on accept"
+    # Removing a follower sends Reject: the other side stops counting itself a follower.
+    await follows.answer_follower(kyiv.ctx, "kyiv", tbilisi.uris.group("tbilisi"), accept=False)
+    await eventually(lambda: _is(following_state(tbilisi, "tbilisi"), "rejected"), "removal")
+    assert await follower_count(kyiv, "kyiv") == 0

@@ -351,6 +351,19 @@ async def test_fedify_follows_a_group_and_verifies_what_it_publishes(
     links = [a for a in parsed["attachments"] if a["type"] == "Link"]
     assert [link["href"] for link in links] == ["https://meet.example.org/online"]
 
+    # Fedify pages through the outbox; the followers collection gives only its size.
+    outbox = await peer.call("collection", {"target": kyiv.uris.outbox("kyiv")})
+    assert outbox["type"] == "OrderedCollection"
+    assert outbox["totalItems"] == 3
+    assert [item["type"] for item in outbox["items"]] == ["Create"] * 3
+    by_object = {item["objectId"]: item["object"] for item in outbox["items"]}
+    assert set(by_object) == {article_id, event_id, online_id}
+    assert by_object[article_id]["type"] == "Article"
+    assert set(by_object[article_id]["contentMap"]) >= {"uk", "en"}
+    assert by_object[event_id]["type"] == "Event"
+    followers = await peer.call("collection", {"target": kyiv.uris.followers("kyiv")})
+    assert (followers["totalItems"], followers["items"]) == (1, [])
+
     # Every activity Fedify got was one it verified; nothing it refused went unnoticed.
     assert "Failed to verify" not in peer.log(), peer.log()
 
