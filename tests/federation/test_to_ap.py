@@ -226,7 +226,7 @@ def test_instance_actor(group_key: str) -> None:
     assert actor["id"] == "https://fedhub.example/actor"
     assert actor["publicKey"]["id"] == "https://fedhub.example/actor#main-key"
     assert actor["published"] == "2024-01-01T00:00:00Z", "naive times are UTC"
-    assert actor["manuallyApprovesFollowers"] is True
+    assert actor["manuallyApprovesFollowers"] is False, "instances follow each other freely"
 
 
 # Articles

@@ -24,7 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.actions import follows
 from fedhub.actions.groups import create_group
-from fedhub.actions.publish import Upload, add_translation, publish_article, publish_event
+from fedhub.actions.publish import (
+    Upload,
+    add_translation,
+    delete_post,
+    publish_article,
+    publish_event,
+)
 from fedhub.domain.drafts import validate_article, validate_event
 from fedhub.federation.context import FederationContext
 from fedhub.federation.setup import federation
@@ -326,6 +332,12 @@ async def test_fedify_follows_a_group_and_verifies_what_it_publishes(
     assert both["summaryMap"]["en"] == "A meeting on Saturday"
     assert both["updated"] is not None
 
+    # Every id dereferences to what was sent: the Article, and the Create that published it.
+    fetched = await peer.call("lookup", {"target": article_id})
+    assert (fetched["type"], fetched["contentMap"]) == ("Article", both["contentMap"])
+    fetched = await peer.call("lookup", {"target": create["id"]})
+    assert (fetched["type"], fetched["objectId"]) == ("Create", article_id)
+
     create = await peer.wait_received("Create", lambda a: a["objectId"] == event_id)
     parsed = create["object"]
     assert parsed["type"] == "Event"
@@ -363,6 +375,15 @@ async def test_fedify_follows_a_group_and_verifies_what_it_publishes(
     assert by_object[event_id]["type"] == "Event"
     followers = await peer.call("collection", {"target": kyiv.uris.followers("kyiv")})
     assert (followers["totalItems"], followers["items"]) == (1, [])
+
+    # A deleted event: Fedify reads the Tombstone, and the event's id is gone for it too.
+    await delete_post(kyiv.database, kyiv.settings, online_id)
+    delete = await peer.wait_received("Delete", lambda a: a["objectId"] == online_id)
+    assert (delete["actor"], delete["object"]["type"]) == (group, "Tombstone")
+    async with peer.http.post(
+        f"{peer.origin}/_control/lookup", json={"target": online_id}
+    ) as response:
+        assert response.status == 404, await response.text()
 
     # Every activity Fedify got was one it verified; nothing it refused went unnoticed.
     assert "Failed to verify" not in peer.log(), peer.log()
@@ -417,6 +438,14 @@ async def test_a_group_follows_a_fedify_actor_and_receives_its_posts(
         assert item.actor_uri == peer.actor
         assert item.actor_handle == f"@alice@{peer.origin.removeprefix('http://')}"
         assert item.lang == "en"
+
+        # The peer serves posts only to signed fetches (authorized fetch): Fedify verifies
+        # fedhub's signed GET, and refuses the same GET unsigned.
+        fetched = await ctx.resolver.fetch(note["note"])
+        assert (fetched["id"], fetched["type"]) == (note["note"], "Note")
+        headers = {"Accept": "application/activity+json"}
+        async with peer.http.get(note["note"], headers=headers) as response:
+            assert response.status == 401
 
         await follows.unfollow(ctx, "kyiv", peer.actor)
         undo = await peer.wait_received("Undo", lambda a: a["actor"] == kyiv.uris.group("kyiv"))

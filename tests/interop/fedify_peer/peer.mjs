@@ -52,11 +52,22 @@ await configure({
   contextLocalStorage: new AsyncLocalStorage(),
   sinks: { stderr: stderrSink },
   loggers: [
-    // Fedify explains a refused request at "debug" only under sig/ (digest, date, key, message).
-    { category: ["fedify", "sig"], sinks: ["stderr"], lowestLevel: "debug" },
-    // fedhub signs no Object Integrity Proofs; Fedify says so at "debug", then checks HTTP sigs.
-    { category: ["fedify", "sig", "proof"], sinks: ["stderr"], lowestLevel: "info" },
     { category: ["fedify"], sinks: ["stderr"], lowestLevel: "warning" },
+    // Fedify explains a refused request at "debug" only under sig/ (digest, date, key, message).
+    // "override": a record is written once, not again by the parent's sink.
+    {
+      category: ["fedify", "sig"],
+      sinks: ["stderr"],
+      parentSinks: "override",
+      lowestLevel: "debug",
+    },
+    // fedhub signs no Object Integrity Proofs; Fedify says so at "debug", then checks HTTP sigs.
+    {
+      category: ["fedify", "sig", "proof"],
+      sinks: ["stderr"],
+      parentSinks: "override",
+      lowestLevel: "info",
+    },
     { category: ["peer"], sinks: ["stderr"], lowestLevel: "info" },
     { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
   ],
@@ -139,10 +150,14 @@ federation.setOutboxDispatcher("/users/{identifier}/outbox", async (ctx, identif
   return { items };
 });
 
-federation.setObjectDispatcher(Note, "/users/{identifier}/notes/{id}", (ctx, values) => {
-  if (values.identifier !== IDENTIFIER) return null;
-  return notes.get(ctx.getObjectUri(Note, values).href) ?? null;
-});
+// Posts are served only to signed fetches, as Mastodon's authorized fetch ("secure mode") does;
+// the actor stays public, since a verifier must be able to fetch its key.
+federation
+  .setObjectDispatcher(Note, "/users/{identifier}/notes/{id}", (ctx, values) => {
+    if (values.identifier !== IDENTIFIER) return null;
+    return notes.get(ctx.getObjectUri(Note, values).href) ?? null;
+  })
+  .authorize((_ctx, _values, _signedKey, signedKeyOwner) => signedKeyOwner != null);
 
 federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
   software: { name: "fedify-peer", version: "1.5.9" },
@@ -251,7 +266,7 @@ async function describe(object) {
     url: linkHref(object.url),
     urls: object.urls.map(linkHref),
   };
-  if (object instanceof Follow || object instanceof Activity) {
+  if (object instanceof Activity) {
     description.actor = object.actorId?.href ?? null;
     description.objectId = object.objectId?.href ?? null;
     return description;
