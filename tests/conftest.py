@@ -18,7 +18,9 @@ from fedhub.actions.instance import init_instance
 from fedhub.settings import Settings
 from fedhub.store.database import Database
 from fedhub.uris import Uris
+from fedhub.federation.context import FederationContext
 from fedhub.web.app import create_app
+from fedhub.web.state import FEDERATION
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
@@ -74,6 +76,12 @@ class Instance:
     database: Database
     uris: Uris
     http: aiohttp.ClientSession
+    app: web.Application
+
+    @property
+    def federation(self) -> FederationContext:
+        """The running server's own federation context (its resolver, its worker's wake-up)."""
+        return self.app[FEDERATION]
 
     @property
     def base_url(self) -> str:
@@ -97,7 +105,7 @@ async def instance(
     await runner.setup()
     await web.SockSite(runner, free_socket).start()
     async with aiohttp.ClientSession() as http:
-        yield Instance(settings, database, Uris(settings.base_url), http)
+        yield Instance(settings, database, Uris(settings.base_url), http, runner.app)
     await runner.cleanup()
     await database.close()
 
