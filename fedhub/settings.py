@@ -27,6 +27,8 @@ class Settings:
     database_url: str = ""
     name: str = "fedhub"
     max_upload_bytes: int = 50 * 1024 * 1024
+    # How long a claimed delivery stays reserved; after a crash, unsettled ones wait this long.
+    delivery_lease_seconds: int = 300
 
     @property
     def base_url(self) -> str:
@@ -120,4 +122,5 @@ def load_settings(data_dir: Path, database_url: str | None = None) -> Settings:
         database_url=normalise_database_url(url) if url else "",
         name=str(raw.get("name", "fedhub")),
         max_upload_bytes=int(raw.get("max_upload_bytes", 50 * 1024 * 1024)),
+        delivery_lease_seconds=int(raw.get("delivery_lease_seconds", 300)),
     )

@@ -15,10 +15,10 @@ import pytest
 from aiohttp import web
 
 from fedhub.actions.instance import init_instance
+from fedhub.federation.context import FederationContext
 from fedhub.settings import Settings
 from fedhub.store.database import Database
 from fedhub.uris import Uris
-from fedhub.federation.context import FederationContext
 from fedhub.web.app import create_app
 from fedhub.web.state import FEDERATION
 
