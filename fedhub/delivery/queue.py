@@ -9,14 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, literal_column, select, update
+from sqlalchemy import Table, bindparam, delete, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.delivery import hosts
 from fedhub.delivery.policy import Outcome, SendResult, classify, next_attempt_at
 from fedhub.domain.audience import inbox_host
-from fedhub.store.tables import Delivery, LocalActor, OutboxActivity, utcnow
+from fedhub.store.tables import (
+    Delivery,
+    Follower,
+    LocalActor,
+    OutboxActivity,
+    RemoteActor,
+    utcnow,
+)
 from fedhub.uris import Uris
 
 # A claim is a lease, not a state: the row stays `pending`, its `next_attempt_at` moves to the
@@ -272,6 +279,10 @@ async def record(
             .where(_deliveries.c.host == host, _deliveries.c.inbox == inbox, pending)
             .values(state=GONE, last_error=error)
         )
+        # An actor whose own inbox is gone for good stops being a follower (a shared inbox
+        # answering 410 says less about any one actor, so it does not).
+        gone_actors = select(RemoteActor.id).where(RemoteActor.inbox == inbox)
+        await session.execute(delete(Follower).where(Follower.remote_actor_id.in_(gone_actors)))
     if final:
         await session.execute(
             update(_deliveries)

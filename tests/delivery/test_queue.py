@@ -16,7 +16,7 @@ from fedhub.delivery import hosts, queue
 from fedhub.delivery.policy import BREAKER_THRESHOLD, MAX_ATTEMPTS, SendResult
 from fedhub.delivery.queue import Claimed
 from fedhub.store.database import Database
-from fedhub.store.tables import Delivery
+from fedhub.store.tables import Delivery, Follower, LocalActor, RemoteActor
 from tests.delivery.conftest import START, URIS, add_activity
 
 LEASE = timedelta(minutes=5)
@@ -177,6 +177,43 @@ async def test_410_gone_stops_every_delivery_to_that_inbox(
     async with database.reading() as session:
         assert await queue.state_counts(session, first) == {"gone": 1, "delivered": 1}
         assert await queue.state_counts(session, second) == {"gone": 1}
+
+
+async def test_410_gone_removes_the_follower_behind_that_inbox(
+    database: Database, group_key: KeyPair
+) -> None:
+    activity = await add_activity(database, group_key)
+    targets = inboxes(2)
+    async with database.transaction() as session:
+        group = await session.scalar(select(LocalActor))
+        assert group is not None
+        for n, inbox in enumerate(targets):
+            actor = RemoteActor(
+                uri=f"https://peer.example/users/{n}",
+                type="Person",
+                domain="peer.example",
+                inbox=inbox,
+                shared_inbox="https://peer.example/inbox",
+                raw={},
+            )
+            session.add(actor)
+            await session.flush()
+            session.add(
+                Follower(
+                    local_actor_id=group.id,
+                    remote_actor_id=actor.id,
+                    state="accepted",
+                    follow_activity_uri=f"{actor.uri}/f",
+                )
+            )
+    await enqueue(database, activity, targets)
+    [gone, alive] = await claim(database)
+    await record(database, [(gone, SendResult(status=410)), (alive, SendResult(status=202))])
+    async with database.reading() as session:
+        left = await session.scalars(
+            select(RemoteActor.inbox).join(Follower, Follower.remote_actor_id == RemoteActor.id)
+        )
+        assert list(left) == [alive.inbox]
 
 
 @pytest.mark.parametrize("status", [400, 403, 404, 422, 501])
