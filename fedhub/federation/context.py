@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from fedhub.federation.commits import GroupCommit
 from fedhub.federation.resolver import Resolver
 from fedhub.net.client import GuardedClient
 from fedhub.settings import Settings
@@ -25,6 +26,11 @@ class FederationContext:
     resolver: Resolver
     client: GuardedClient
     wake_delivery: Callable[[], None] = lambda: None
+    # The server's inbox writers; without them (the CLI), each activity commits on its own.
+    inbox_commits: GroupCommit | None = None
+    # Slugs of groups known to exist, so an inbox POST need not ask the database each time
+    # (groups are never deleted or renamed; one made by another process is looked up once).
+    known_groups: set[str] = field(default_factory=set)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def spawn(self, work: Coroutine[Any, Any, Any], what: str) -> None:

@@ -59,12 +59,20 @@ class Delivered:
 
     @asynccontextmanager
     async def once(self) -> AsyncIterator[AsyncSession | None]:
-        """A transaction that records the activity id; None when it was seen (nothing to do)."""
-        async with self.ctx.database.transaction() as session:
+        """A transaction that records the activity id; None when it was seen (nothing to do).
+
+        In the server it is a savepoint in an inbox writer's group (`GroupCommit`), and leaving
+        it waits for the group's commit.
+        """
+        commits = self.ctx.inbox_commits
+        writing = commits.turn(self.id) if commits is not None else self.ctx.database.transaction()
+        async with writing as session:
             if not await remote.first_sight(session, self.id, self.type, self.actor.uri):
                 yield None
                 return
             yield session
+        if self.type == "Delete" and id_of(self.activity.get("object")) == self.actor.uri:
+            self.ctx.resolver.forget_actor(self.actor.uri)  # a deleted actor's key is not kept
 
 
 def parse_activity(body: bytes) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from fedhub.store.tables import RemoteActor
 
 ACTOR_TTL = timedelta(days=1)
 FAILED_KEY_TTL = 600.0  # seconds a key id that could not be fetched is not tried again
+KNOWN_KEY_TTL = 60.0  # seconds a key's owner is taken from memory rather than the database
+KNOWN_KEYS = 1000  # key owners kept in memory at most
 
 
 class Resolver:
@@ -34,6 +36,10 @@ class Resolver:
         self.signer = signer
         self.development = development
         self._failed_keys: dict[str, float] = {}
+        # Key id -> (owner, until): the inbox looks a key up for every request it verifies.
+        # Every actor this resolver stores is forgotten here, so a refreshed (rotated) key is
+        # never answered from memory; another process's refresh is seen within KNOWN_KEY_TTL.
+        self._known_keys: dict[str, tuple[RemoteActor, float]] = {}
 
     async def fetch(self, url: str) -> dict[str, Any]:
         """A remote ActivityStreams document whose id is the URL it was fetched from."""
@@ -71,14 +77,25 @@ class Resolver:
         validate(document, "remote-actor")
         fields = actor_from_ap(document)
         async with self.database.transaction() as session:
-            return await remote.put_remote_actor(session, fields, document)
+            row = await remote.put_remote_actor(session, fields, document)
+        self.forget_actor(row.uri)
+        return row
+
+    def forget_actor(self, uri: str) -> None:
+        """Drop the remembered keys of an actor (refreshed, updated or deleted)."""
+        for key_id in [k for k, (owner, _) in self._known_keys.items() if owner.uri == uri]:
+            del self._known_keys[key_id]
 
     async def key_owner(self, key_id: str, *, refresh: bool = False) -> RemoteActor | None:
         """The actor owning a key id, or None when it cannot be had (cached for a while)."""
         if not refresh:
+            known, until = self._known_keys.get(key_id, (None, 0.0))
+            if known is not None and until > time.monotonic() and known.deleted_at is None:
+                return known
             async with self.database.reading() as session:
                 row = await remote.get_actor_by_key(session, key_id)
             if row is not None:
+                self._remember_key(key_id, row)
                 return row
         if self._failed_keys.get(key_id, 0.0) > time.monotonic():
             return None
@@ -89,7 +106,14 @@ class Resolver:
         if row is None or row.public_key_id != key_id:
             self._failed_keys[key_id] = time.monotonic() + FAILED_KEY_TTL
             return None
+        self._remember_key(key_id, row)
         return row
+
+    def _remember_key(self, key_id: str, owner: RemoteActor) -> None:
+        self._known_keys.pop(key_id, None)
+        while len(self._known_keys) >= KNOWN_KEYS:  # the oldest goes first (dicts keep order)
+            del self._known_keys[next(iter(self._known_keys))]
+        self._known_keys[key_id] = (owner, time.monotonic() + KNOWN_KEY_TTL)
 
     async def _fetch_key_owner(self, key_id: str) -> RemoteActor | None:
         url = key_id.split("#", 1)[0]

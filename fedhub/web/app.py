@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 
 from fedhub.delivery.service import delivery_context, guarded_send
 from fedhub.delivery.worker import DeliveryWorker
+from fedhub.federation.commits import GroupCommit
 from fedhub.federation.setup import federation
 from fedhub.settings import Settings
 from fedhub.store.database import Database
@@ -84,13 +86,24 @@ def create_app(
         await app[DATABASE].close()
 
     async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
-        async with federation(settings, app[DATABASE]) as ctx:
+        async with (
+            federation(settings, app[DATABASE]) as ctx,
+            GroupCommit(ctx.database) as commits,
+        ):
+            ctx.inbox_commits = commits
             app[FEDERATION] = ctx
             yield
 
     def make_worker(app: web.Application) -> DeliveryWorker:
         ctx = app[FEDERATION]
-        worker = DeliveryWorker(ctx.database, guarded_send(ctx.client), ctx.uris)
+        # A short idle poll: posts published by the CLI (another process) go out within a second.
+        worker = DeliveryWorker(
+            ctx.database,
+            guarded_send(ctx.client),
+            ctx.uris,
+            idle_poll=0.5,
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
+        )
         ctx.wake_delivery = worker.wake
         return worker
 

@@ -18,10 +18,12 @@ log = logging.getLogger("fedhub.inbox")
 
 async def inbox(request: web.Request) -> web.Response:
     """Verify, check and route one activity; 202 only once its effects are committed."""
+    ctx = request.app[FEDERATION]
     slug = request.match_info.get("slug")
-    if slug is not None:
+    if slug is not None and slug not in ctx.known_groups:
         async with request.app[DATABASE].reading() as session:
             await actors.get_group_row(session, slug)
+        ctx.known_groups.add(slug)
     body = await request.read()
     settings = request.app[SETTINGS]
     incoming = Incoming(
@@ -32,7 +34,6 @@ async def inbox(request: web.Request) -> web.Response:
         host=settings.domain,
         scheme=settings.scheme,
     )
-    ctx = request.app[FEDERATION]
     try:
         delivered = await authenticate(ctx, incoming)
     except FedhubError as error:
