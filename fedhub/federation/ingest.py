@@ -39,9 +39,11 @@ def check_author(document: dict[str, Any], author: RemoteActor) -> None:
 
 
 async def store_object(
-    session: AsyncSession, document: dict[str, Any], author: RemoteActor
+    session: AsyncSession, document: dict[str, Any], author: RemoteActor, *, validated: bool = False
 ) -> RemoteObject:
-    validate(document, "remote-object")
+    """Store an object; `validated` when it came embedded in an activity checked as a whole."""
+    if not validated:
+        validate(document, "remote-object")
     check_author(document, author)
     fields = object_from_ap(document)
     return await remote.put_remote_object(session, fields, author, document)

@@ -29,4 +29,5 @@ async def handle(incoming: Delivered) -> None:
                 return  # an edit of something we never had, or of someone else's: no change
         elif not await follows.is_followed_by_anyone_here(session, actor.id):
             return  # nobody here follows this actor: unsolicited content is not kept
-        await store_object(session, document, actor)
+        # An embedded object was validated with its activity (remote-create embeds remote-object).
+        await store_object(session, document, actor, validated=document is value)
