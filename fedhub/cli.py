@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name")
     p.add_argument("--summary")
     p.add_argument("--manual-approval", choices=["on", "off"])
+    p.add_argument("--icon", type=Path, help="an image (PNG, JPEG, GIF, WebP): the avatar")
     p.set_defaults(run=cmd_group_update)
     p = group.add_parser("list", help="list the groups")
     p.set_defaults(run=cmd_group_list)
@@ -255,6 +256,7 @@ async def cmd_group_update(args: argparse.Namespace) -> None:
             name=args.name,
             summary=args.summary,
             manual_approval=approval,
+            icon=publish.read_upload(args.icon, settings.max_upload_bytes) if args.icon else None,
         )
         manual = "by hand" if group.manually_approves_followers else "automatically"
         print(f"updated {group.slug}: {group.name} (followers approved {manual})")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from fedhub.store import actors
 from fedhub.store.database import Database
 from fedhub.store.tables import Post, PostText
 
@@ -241,3 +242,33 @@ def test_article_errors_change_nothing(cli: Cli, tmp_path: Path) -> None:
     )
     assert cli.counts() == (0, 0)
     assert not (cli.data / "media").exists() or not any((cli.data / "media").rglob("*"))
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
+    b"\x00IEND\xaeB`\x82"
+)
+
+
+def test_group_update_sets_the_icon_and_approval(cli: Cli, tmp_path: Path) -> None:
+    icon = tmp_path / "logo.png"
+    icon.write_bytes(PNG)
+    out = cli.run(
+        "group", "update", "kyiv_pride", "--icon", str(icon), "--manual-approval", "on"
+    ).stdout
+    assert "approved by hand" in out
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(PDF)
+    assert "icon must be" in cli.fail("group", "update", "kyiv_pride", "--icon", str(pdf))
+
+    async def actor_icon() -> str | None:
+        database = Database(cli.database_url)
+        try:
+            async with database.reading() as session:
+                group = await actors.get_group(session, "kyiv_pride")
+        finally:
+            await database.close()
+        return group.icon.media_type if group.icon else None
+
+    assert asyncio.run(actor_icon()) == "image/png"

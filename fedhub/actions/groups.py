@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+from fedhub.actions.publish import Upload
 from fedhub.activitypub.jsonld import PUBLIC
 from fedhub.activitypub.keys import generate_key_pair
 from fedhub.domain import records
@@ -15,7 +16,7 @@ from fedhub.federation.activity_to_ap import update_to_ap
 from fedhub.federation.sending import send_to_followers
 from fedhub.federation.to_ap import group_to_ap
 from fedhub.settings import Settings
-from fedhub.store import actors
+from fedhub.store import actors, media
 from fedhub.store.database import Database
 from fedhub.store.tables import LocalActor
 from fedhub.uris import Uris
@@ -64,6 +65,7 @@ async def update_group(
     name: str | None = None,
     summary: str | None = None,
     manual_approval: bool | None = None,
+    icon: Upload | None = None,
 ) -> records.Group:
     """Change a group's profile; its followers get an Update of the actor, as Mastodon sends."""
     async with database.transaction() as session:
@@ -74,6 +76,12 @@ async def update_group(
             if len(summary.strip()) > MAX_SUMMARY:
                 raise InvalidInput(f"the summary is longer than {MAX_SUMMARY} characters")
             row.summary = summary.strip()
+        if icon is not None:
+            if not icon.media_type.startswith("image/"):
+                raise InvalidInput("a group's icon must be a PNG, JPEG, GIF or WebP image")
+            sha256 = media.write_media_file(settings.media_dir, icon.data)
+            await media.put_media(session, sha256, icon.media_type, len(icon.data))
+            row.icon_sha256, row.icon_filename = sha256, icon.filename
         if manual_approval is not None:
             row.manually_approves_followers = manual_approval
         now = datetime.now(UTC)
