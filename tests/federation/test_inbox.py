@@ -335,3 +335,25 @@ async def test_unknown_types_are_accepted_and_ignored(
     like = {"id": f"{alice}/likes/1", "type": "Like", "actor": alice, "object": group}
     assert await post(instance, like, alice_keys, f"{alice}#main-key") == 202
     assert await count(instance, Follower) == 0
+
+
+async def test_undo_of_anothers_follow_changes_nothing(
+    instance: Instance, group: str, peer: FakePeer, alice_keys: KeyPair, mallory_keys: KeyPair
+) -> None:
+    alice = peer.actor("alice", alice_keys)
+    mallory = peer.actor("mallory", mallory_keys)
+    alice_follow = follow(alice, group)
+    assert await post(instance, alice_follow, alice_keys, f"{alice}#main-key") == 202
+    forged = {"id": f"{mallory}/undo/1", "type": "Undo", "actor": mallory, "object": alice_follow}
+    assert await post(instance, forged, mallory_keys, f"{mallory}#main-key") == 202
+    by_id = {
+        "id": f"{mallory}/undo/2",
+        "type": "Undo",
+        "actor": mallory,
+        "object": alice_follow["id"],
+    }
+    assert await post(instance, by_id, mallory_keys, f"{mallory}#main-key") == 202
+    assert await count(instance, Follower) == 1
+    genuine = {"id": f"{alice}/undo/1", "type": "Undo", "actor": alice, "object": alice_follow}
+    assert await post(instance, genuine, alice_keys, f"{alice}#main-key") == 202
+    assert await count(instance, Follower) == 0
