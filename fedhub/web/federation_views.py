@@ -6,8 +6,13 @@ import logging
 
 from aiohttp import web
 
-from fedhub.errors import FedhubError, NotFound
-from fedhub.federation.inbox import Incoming, authenticate, is_unfetchable_self_delete
+from fedhub.errors import FedhubError, NotFound, PayloadTooLarge
+from fedhub.federation.inbox import (
+    MAX_ACTIVITY_BYTES,
+    Incoming,
+    authenticate,
+    is_unfetchable_self_delete,
+)
 from fedhub.federation.routing import route
 from fedhub.store import actors, follows, network
 from fedhub.web.render import activity_response, json_response, page, wants_json
@@ -24,7 +29,7 @@ async def inbox(request: web.Request) -> web.Response:
         async with request.app[DATABASE].reading() as session:
             await actors.get_group_row(session, slug)
         ctx.known_groups.add(slug)
-    body = await request.read()
+    body = await read_capped(request, MAX_ACTIVITY_BYTES)
     settings = request.app[SETTINGS]
     incoming = Incoming(
         method=request.method,
@@ -46,6 +51,21 @@ async def inbox(request: web.Request) -> web.Response:
         "%s %s from %s", "handled" if handled else "ignored", delivered.type, delivered.actor.uri
     )
     return web.Response(status=202, text="accepted" if handled else "ignored")
+
+
+async def read_capped(request: web.Request, limit: int) -> bytes:
+    """Read at most `limit` bytes: an inbox must not buffer a huge body (the app's cap is for
+    uploads), whether its length is announced or it comes chunked."""
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"activity larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(65536):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"activity larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def inbox_get(request: web.Request) -> web.Response:

@@ -357,3 +357,17 @@ async def test_undo_of_anothers_follow_changes_nothing(
     genuine = {"id": f"{alice}/undo/1", "type": "Undo", "actor": alice, "object": alice_follow}
     assert await post(instance, genuine, alice_keys, f"{alice}#main-key") == 202
     assert await count(instance, Follower) == 0
+
+
+async def test_a_huge_body_is_refused_before_it_is_read(instance: Instance, group: str) -> None:
+    huge = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+    async with instance.http.post(instance.uris.inbox("kyiv"), data=huge) as response:
+        assert response.status == 413
+
+    async def chunked() -> AsyncIterator[bytes]:
+        for _ in range(40):
+            yield b" " * 65536
+
+    async with instance.http.post(instance.uris.inbox("kyiv"), data=chunked()) as response:
+        assert response.status == 413
+    await nothing_happened(instance)
