@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from fedhub.activitypub.jsonld import fresh_context
 from fedhub.domain.records import PostKind
-from fedhub.errors import NotFound
+from fedhub.errors import Gone, NotFound
 from fedhub.federation.to_ap import create_to_ap, post_to_ap
 from fedhub.store import actors, media, posts
 from fedhub.web.render import activity_response, page, wants_json
@@ -19,7 +20,19 @@ async def post(request: web.Request) -> web.Response:
     uris = request.app[URIS]
     async with request.app[DATABASE].reading() as session:
         group = await actors.get_group(session, slug)
-        record = await posts.get_post(session, slug, kind, public_id)
+        try:
+            record = await posts.get_post(session, slug, kind, public_id)
+        except Gone:
+            if not wants_json(request):
+                raise
+            # Peers that fetch a deleted object learn what it was, as Mastodon answers.
+            tombstone = {
+                "@context": fresh_context(),
+                "id": uris.post(slug, kind, public_id),
+                "type": "Tombstone",
+                "formerType": kind.title(),
+            }
+            return activity_response(tombstone, status=410)
     if wants_json(request):
         return activity_response(post_to_ap(record, uris, group))
     lang = request.query.get("lang")

@@ -136,3 +136,18 @@ async def test_bad_page_numbers_are_400(demo: Instance) -> None:
             demo.uris.outbox("demo"), params={"page": bad}, headers={"Accept": AP}
         ) as response:
             assert response.status == 400
+
+
+async def test_a_deleted_article_answers_410_with_a_tombstone(demo: Instance) -> None:
+    draft = validate_article(group_slug="demo", lang="en", title="Soon gone", body_markdown="x")
+    post = await publish.publish_article(demo.database, demo.settings, draft)
+    url = demo.uris.post("demo", "article", post.public_id)
+    await publish.delete_post(demo.database, demo.settings, url)
+    async with demo.http.get(url, headers={"Accept": AP}) as response:
+        assert response.status == 410
+        tombstone = await response.json(content_type=None)
+    assert tombstone["type"] == "Tombstone" and tombstone["id"] == url
+    assert tombstone["formerType"] == "Article"
+    assert dropped_terms(tombstone) == []
+    async with demo.http.get(url) as response:
+        assert response.status == 410
