@@ -35,11 +35,6 @@ class Settings:
         return f"{self.scheme}://{self.domain}"
 
     @property
-    def host(self) -> str:
-        """The domain without its port: what WebFinger handles use after the `@`."""
-        return self.domain
-
-    @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
 

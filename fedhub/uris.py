@@ -71,9 +71,6 @@ class Uris:
         """The id of the `Create` that published a post; it dereferences like the post does."""
         return f"{self.post(slug, kind, public_id)}/activity"
 
-    def post_ics(self, slug: str, public_id: str) -> str:
-        return f"{self.post(slug, 'event', public_id)}.ics"
-
     def media(self, sha256: str, filename: str) -> str:
         return f"{self.base}/media/{sha256}/{quote(filename)}"
 

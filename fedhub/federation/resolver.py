@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fedhub.activitypub.schemas import validate
 from fedhub.errors import FedhubError, InvalidDocument, InvalidInput, NotFound
@@ -169,7 +169,3 @@ class Resolver:
         except FedhubError:
             scheme = "http" if self.development else "https"
             return await self.actor(f"{scheme}://{host}/actor")
-
-
-def host_of(uri: str) -> str:
-    return urlsplit(uri).netloc.lower()
