@@ -11,6 +11,7 @@ from aiohttp import web
 from fedhub.activitypub.media_types import ACTIVITY_JSON, wants_activity_json
 from fedhub.domain.languages import is_rtl
 from fedhub.resources import resource_dir
+from fedhub.web import i18n
 from fedhub.web.state import SETTINGS, TEMPLATES, URIS
 
 
@@ -20,6 +21,10 @@ def template_environment() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext_, i18n.ngettext_, newstyle=True
     )
     env.filters["text_dir"] = lambda lang: "rtl" if lang and is_rtl(lang) else "ltr"
     return env
