@@ -7,6 +7,8 @@ from typing import Literal
 from urllib.parse import quote, urlsplit
 
 PostKind = Literal["article", "event"]
+FeedKind = Literal["rss", "atom", "ics"]
+FEED_FILES: dict[str, str] = {"rss": "feed.rss", "atom": "feed.atom", "ics": "events.ics"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,22 @@ class Uris:
 
     def tag(self, name: str) -> str:
         return f"{self.base}/tags/{quote(name.lower())}"
+
+    # subscriptions without an account: feeds and calendars
+    def event_calendar(self, slug: str, public_id: str) -> str:
+        """One event as an iCalendar file ("add to calendar")."""
+        return f"{self.post(slug, 'event', public_id)}.ics"
+
+    def group_feed(self, slug: str, kind: FeedKind) -> str:
+        """A group's RSS 2.0 or Atom feed of what it publishes, or its events as iCalendar."""
+        return f"{self.group(slug)}/{FEED_FILES[kind]}"
+
+    def network_feed(self, kind: FeedKind) -> str:
+        """The same three feeds for everything followed groups published."""
+        return f"{self.base}/network/{FEED_FILES[kind]}"
+
+    def network(self) -> str:
+        return f"{self.base}/network"
 
     def handle(self, slug: str) -> str:
         """`slug@host`, the acct: part WebFinger answers for (host includes a port if any)."""
