@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -70,8 +72,11 @@ REFERENCE_TABLES = {
 # --- the servers (separate processes) -----------------------------------------------------
 
 
-def serve_fedhub(fd: int, data_dir: str, database_url: str) -> None:
-    """fedhub as the tests run it: `create_app` on a socket made before the instance."""
+def serve_fedhub(fd: int, data_dir: str, database_url: str, profile: str) -> None:
+    """fedhub as the tests run it: `create_app` on a socket made before the instance.
+
+    With `profile`, the server runs under cProfile and writes its stats there when terminated.
+    """
 
     async def main() -> None:
         settings = load_settings(Path(data_dir), database_url or None)
@@ -79,10 +84,19 @@ def serve_fedhub(fd: int, data_dir: str, database_url: str) -> None:
         runner = web.AppRunner(create_app(settings, database))
         await runner.setup()
         await web.SockSite(runner, socket.socket(fileno=fd), backlog=1024).start()
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         print("ready", flush=True)
-        await asyncio.Event().wait()
+        await stop.wait()
+        await runner.cleanup()
 
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()
     asyncio.run(main())
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
 
 
 class GroupedWriter:
@@ -357,7 +371,9 @@ async def bench(args: argparse.Namespace, folder: Path, database_url: str) -> bo
     db_url = settings.resolved_database_url()
     servers = {
         way: (
-            start_server("fedhub", str(settings.data_dir), database_url, sock=sockets[way])
+            start_server(
+                "fedhub", str(settings.data_dir), database_url, args.profile, sock=sockets[way]
+            )
             if way == "fedhub"
             else start_server(way, db_url, domain, str(key_file), sock=sockets[way])
         )
@@ -467,12 +483,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--profile", default="", help="write the fedhub server's cProfile stats to this file"
+    )
     args = parser.parse_args()
     if args.serve:
         role, *rest = args.serve
         if role == "fedhub":
-            data_dir, database_url, fd = rest
-            serve_fedhub(int(fd), data_dir, database_url)
+            data_dir, database_url, profile, fd = rest
+            serve_fedhub(int(fd), data_dir, database_url, profile)
         else:
             database_url, domain, key_file, fd = rest
             serve_reference(int(fd), role, database_url, domain, key_file)

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,12 @@ log = logging.getLogger("fedhub.inbox")
 
 GROUP_WINDOW = 0.010  # seconds a group stays open for more activities after its first
 MAX_GROUP = 256  # activities in one group at most
-POSTGRESQL_WRITERS = 4  # SQLite has one write lock, so one writer there
+POSTGRESQL_WRITERS = 1  # see GroupCommit: SQLite always has one
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+# Writes many items of one kind in the session handed to it, one result per item, in order.
+WriteAll = Callable[[AsyncSession, Sequence[Item]], Awaitable[Sequence[Result]]]
 
 
 @dataclass(eq=False)
@@ -30,7 +36,19 @@ class _Turn:
     handed: asyncio.Future[AsyncSession]
     done: asyncio.Future[None]
     committed: asyncio.Future[None]
+    arrived_at: float
     kept: bool = False
+
+
+@dataclass(eq=False)
+class _Batched(Generic[Item, Result]):
+    """One item waiting to be written with the others of its kind; its result once committed."""
+
+    item: Item
+    write_all: WriteAll[Item, Result]
+    committed: asyncio.Future[Result]
+    arrived_at: float
+    result: Any = field(default=None)
 
 
 class GroupCommit:
@@ -39,17 +57,25 @@ class GroupCommit:
     A transaction costs more than the few rows an activity writes, so each writer opens one and
     hands its session to the waiting activities one after another; each runs its block in a
     SAVEPOINT, so a block that raises rolls back only its own writes and the error reaches its
-    request alone. The writer commits once the group has been open `window` seconds or holds
-    `max_group` activities, and only then lets every request of the group go on: an answer
-    still means "durably committed".
+    request alone. The writer commits once the group's first activity has waited `window`
+    seconds or the group holds `max_group` activities, and only then lets every request of the
+    group go on: an answer still means "durably committed".
 
     An activity always goes to the same writer (by its id), so a copy of it arriving while the
     first is in the same group runs after it in the same transaction and finds it seen. SQLite
-    has one writer; PostgreSQL several, so one writer's round trips to the server overlap
-    another's work.
+    has one writer (one write lock). PostgreSQL may have several, so that one writer's round
+    trips overlap another's work; since Creates are written a lot at a time, one does best
+    there too (`bench/inbox.py`: more writers spent more CPU on smaller lots).
 
     A block must use only the session it is handed: no network, no transaction of its own (it
     would wait for a lock the writer holds while the writer waits for the block).
+
+    The commonest activities need no block: `write` queues a plain item (a checked Create's
+    rows), and the writer writes all the items of a kind that arrived together with one
+    `write_all` call, a few statements for the lot instead of a savepoint and several statements
+    each. Items are written before the next block is handed out and before the commit, so a
+    block still sees everything that arrived before it. If a lot fails, each of its items is
+    written again in a savepoint of its own, so the error reaches that item's request alone.
     """
 
     def __init__(
@@ -89,6 +115,17 @@ class GroupCommit:
         async with writer.turn() as session:
             yield session
 
+    async def write(
+        self, activity_id: str, item: Item, write_all: WriteAll[Item, Result]
+    ) -> Result:
+        """Write `item` with the others of its kind in a writer's group; its result once committed."""
+        writer = self._writers[hash(activity_id) % len(self._writers)]
+        if not writer.running:  # shutting down: the item commits on its own
+            async with self.database.transaction() as session:
+                (result,) = await write_all(session, [item])
+            return result
+        return await writer.write(item, write_all)
+
 
 class _Writer:
     """One transaction at a time; the activities waiting for it take turns in it."""
@@ -97,10 +134,15 @@ class _Writer:
         self.database = database
         self.window = window
         self.max_group = max_group
-        self._waiting: deque[_Turn] = deque()
+        self._waiting: deque[_Turn | _Batched[Any, Any]] = deque()
         self._arrived = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+        # While a group is open, an item wakes the writer only when it fills the group: the
+        # writer takes the others when the window closes (a wake-up per item cost more CPU
+        # than writing it).
+        self._group_open = False
+        self._held = 0
 
     @property
     def running(self) -> bool:
@@ -118,7 +160,7 @@ class _Writer:
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[AsyncSession]:
         loop = asyncio.get_running_loop()
-        turn = _Turn(loop.create_future(), loop.create_future(), loop.create_future())
+        turn = _Turn(loop.create_future(), loop.create_future(), loop.create_future(), loop.time())
         self._waiting.append(turn)
         self._arrived.set()
         try:
@@ -135,6 +177,14 @@ class _Writer:
             turn.done.set_result(None)
         await turn.committed
 
+    async def write(self, item: Item, write_all: WriteAll[Item, Result]) -> Result:
+        loop = asyncio.get_running_loop()
+        batched = _Batched(item, write_all, loop.create_future(), loop.time())
+        self._waiting.append(batched)
+        if not self._group_open or self._held + len(self._waiting) >= self.max_group:
+            self._arrived.set()
+        return await batched.committed
+
     async def _run(self) -> None:
         while self._waiting or not self._closing:
             if self._waiting:
@@ -144,11 +194,22 @@ class _Writer:
                 await self._arrived.wait()
 
     async def _group(self) -> None:
+        self._group_open = True
+        try:
+            await self._fill_and_commit()
+        finally:
+            self._group_open = False
+            self._held = 0
+
+    async def _fill_and_commit(self) -> None:
         """Hand the session round until the group is full or its window has passed; commit."""
-        kept: list[_Turn] = []
+        kept: list[_Turn | _Batched[Any, Any]] = []
+        pending: list[_Batched[Any, Any]] = []  # items not yet written
         handed = 0
         loop = asyncio.get_running_loop()
-        closes_at = loop.time() + self.window
+        # The window runs from the oldest arrival: what queued up while the last group was
+        # committing has waited already.
+        closes_at = self._waiting[0].arrived_at + self.window
         try:
             async with self.database.transaction() as session:
                 if self.database.is_sqlite:
@@ -156,7 +217,7 @@ class _Writer:
                     # reads first and writes later fails outright ("database is locked") when
                     # another connection wrote in between.
                     await session.execute(text("BEGIN IMMEDIATE"))
-                while len(kept) < self.max_group:
+                while len(kept) + len(pending) < self.max_group:
                     if not self._waiting:
                         wait = closes_at - loop.time()
                         if wait <= 0 or self._closing:
@@ -166,27 +227,75 @@ class _Writer:
                             async with asyncio.timeout(wait):
                                 await self._arrived.wait()
                         continue
-                    turn = self._waiting.popleft()
-                    if turn.handed.done():  # its request went away while it waited
+                    entry = self._waiting.popleft()
+                    self._held += 1
+                    if isinstance(entry, _Batched):
+                        pending.append(entry)
+                        handed += 1
                         continue
-                    turn.handed.set_result(session)
+                    if entry.handed.done():  # its request went away while it waited
+                        continue
+                    kept += await _write_items(session, pending)
+                    pending = []
+                    entry.handed.set_result(session)
                     handed += 1
-                    await turn.done
+                    await entry.done
                     if session.in_nested_transaction():
                         raise RuntimeError("an inbox block left its savepoint open")
-                    if turn.kept:
-                        kept.append(turn)
+                    if entry.kept:
+                        kept.append(entry)
+                kept += await _write_items(session, pending)
         except Exception as error:
             log.warning("inbox: a group of %d activities failed to commit: %s", len(kept), error)
-            for turn in kept:
-                if not turn.committed.done():
-                    turn.committed.set_exception(error)
+            for entry in [*kept, *pending]:
+                if not entry.committed.done():
+                    entry.committed.set_exception(error)
             if not handed:  # the transaction could not even begin: the waiting cannot go on
                 while self._waiting:
-                    turn = self._waiting.popleft()
-                    if not turn.handed.done():
-                        turn.handed.set_exception(error)
+                    waiting = self._waiting.popleft()
+                    if isinstance(waiting, _Batched):
+                        if not waiting.committed.done():
+                            waiting.committed.set_exception(error)
+                    elif not waiting.handed.done():
+                        waiting.handed.set_exception(error)
             return
-        for turn in kept:
-            if not turn.committed.done():
-                turn.committed.set_result(None)
+        for entry in kept:
+            if not entry.committed.done():
+                if isinstance(entry, _Batched):
+                    entry.committed.set_result(entry.result)
+                else:
+                    entry.committed.set_result(None)
+
+
+async def _write_items(
+    session: AsyncSession, pending: list[_Batched[Any, Any]]
+) -> list[_Batched[Any, Any]]:
+    """Write the pending items, a lot per kind in a savepoint; those written, results set.
+
+    An item that fails even alone gets its error now; the others wait for the commit.
+    """
+    written: list[_Batched[Any, Any]] = []
+    kinds: dict[Any, list[_Batched[Any, Any]]] = {}
+    for entry in pending:
+        if not entry.committed.done():  # else its request went away while it waited
+            kinds.setdefault(entry.write_all, []).append(entry)
+    for write_all, lot in kinds.items():
+        try:
+            async with session.begin_nested():
+                results = await write_all(session, [entry.item for entry in lot])
+        except Exception as error:
+            log.info("inbox: a lot of %d failed (%s); writing each alone", len(lot), error)
+            for entry in lot:
+                try:
+                    async with session.begin_nested():
+                        (entry.result,) = await write_all(session, [entry.item])
+                except Exception as alone:
+                    if not entry.committed.done():
+                        entry.committed.set_exception(alone)
+                    continue
+                written.append(entry)
+            continue
+        for entry, result in zip(lot, results, strict=True):
+            entry.result = result
+            written.append(entry)
+    return written

@@ -8,19 +8,23 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fedhub.activitypub.schemas import schema_names, validate
+from fedhub.activitypub.schemas import has_schema, validate
 from fedhub.activitypub.signatures import Rejected, signature_key_id, verify_request
 from fedhub.errors import FedhubError, InvalidDocument, PayloadTooLarge, Unauthorized
+from fedhub.federation.commits import WriteAll
 from fedhub.federation.context import FederationContext
 from fedhub.federation.from_ap import id_of, is_http_iri, same_origin
 from fedhub.store import remote
 from fedhub.store.tables import RemoteActor
 
 log = logging.getLogger("fedhub.inbox")
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 MAX_ACTIVITY_BYTES = 1024 * 1024
 
@@ -74,6 +78,19 @@ class Delivered:
         if self.type == "Delete" and id_of(self.activity.get("object")) == self.actor.uri:
             self.ctx.resolver.forget_actor(self.actor.uri)  # a deleted actor's key is not kept
 
+    async def write(self, item: Item, write_all: WriteAll[Item, Result]) -> Result:
+        """Write a checked item with others of its kind (`GroupCommit.write`); once committed.
+
+        For activities whose whole effect is rows known before writing: `write_all` records
+        the activity ids itself, and does nothing for one already seen.
+        """
+        commits = self.ctx.inbox_commits
+        if commits is not None:
+            return await commits.write(self.id, item, write_all)
+        async with self.ctx.database.transaction() as session:
+            (result,) = await write_all(session, [item])
+        return result
+
 
 def parse_activity(body: bytes) -> dict[str, Any]:
     if len(body) > MAX_ACTIVITY_BYTES:
@@ -123,7 +140,7 @@ async def authenticate(ctx: FederationContext, incoming: Incoming) -> Delivered:
     if not same_origin(str(activity["id"]), actor_uri):
         raise Unauthorized("the activity id is not on the actor's server")
     schema = f"remote-{activity['type'].lower()}"
-    if schema in schema_names():
+    if has_schema(schema):
         validate(activity, schema)
     return Delivered(activity=activity, actor=owner, ctx=ctx)
 
