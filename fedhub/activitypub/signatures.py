@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -33,8 +34,11 @@ from fedhub.activitypub.message_signatures import (
 
 __all__ = [
     "Rejected",
+    "Scheme",
     "Verified",
+    "other_scheme",
     "sign_request",
+    "sign_request_as",
     "sign_request_rfc9421",
     "signature_key_id",
     "verify_request",
@@ -47,6 +51,39 @@ REQUEST_TARGET = "(request-target)"
 # One `name="value"` (or a bare number, as `created` may be) followed by a comma or the end.
 _PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|(\d+(?:\.\d+)?))\s*(?:,|$)')
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+Scheme = Literal["cavage", "rfc9421"]
+"""The two ways a request can be signed; `Verified.scheme` names the same two."""
+
+
+def other_scheme(scheme: Scheme) -> Scheme:
+    return "rfc9421" if scheme == "cavage" else "cavage"
+
+
+def sign_request_as(
+    scheme: Scheme,
+    *,
+    method: str,
+    url: str,
+    body: bytes | None,
+    key_id: str,
+    private_key_pem: str,
+    now: datetime,
+) -> dict[str, str]:
+    """The headers for `scheme`: draft-cavage as Mastodon signs, or RFC 9421 as Mastodon checks.
+
+    RFC 9421 covers `@method @target-uri date` and `content-digest` with a body, with `created`
+    and `keyid`: what Mastodon (since 4.4) and Fedify require of a message signature.
+    """
+    sign = sign_request if scheme == "cavage" else sign_request_rfc9421
+    return sign(
+        method=method,
+        url=url,
+        body=body,
+        key_id=key_id,
+        private_key_pem=private_key_pem,
+        now=now,
+    )
 
 
 def sign_request(

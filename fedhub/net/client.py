@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,9 +20,12 @@ from yarl import URL
 
 from fedhub.activitypub.http_messages import parse_http_date
 from fedhub.activitypub.media_types import ACTIVITY_JSON, AS_PROFILE
-from fedhub.activitypub.signatures import sign_request
+from fedhub.activitypub.signatures import Scheme, other_scheme, sign_request_as
 from fedhub.errors import FedhubError
 from fedhub.net.addresses import address_refusal, parse_address
+from fedhub.net.knocking import SIGNATURE_REFUSALS, SchemeMemory
+
+log = logging.getLogger("fedhub.net")
 
 ACTIVITY_ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="{AS_PROFILE}"'
 GET_REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -129,6 +133,9 @@ class GuardedClient:
     that resolves to a private address (DNS rebinding) is refused before any socket opens; IP
     literals, which aiohttp does not resolve, are checked before the request. Redirects are
     followed by hand, each hop checked again and signed afresh for its own URL.
+
+    A signed request double-knocks: signed with the scheme its origin last accepted (`schemes`),
+    and if that is refused (400, 401, 403), sent once more signed with the other scheme.
     """
 
     def __init__(
@@ -139,7 +146,9 @@ class GuardedClient:
         timeout: float = 15.0,
         max_bytes: int = 2 * 1024 * 1024,
         max_redirects: int = 3,
+        schemes: SchemeMemory | None = None,
     ) -> None:
+        self.schemes = schemes if schemes is not None else SchemeMemory()
         self._allow_private = allow_private
         self._user_agent = user_agent
         self._timeout = timeout
@@ -233,18 +242,8 @@ class GuardedClient:
         session = self._open_session()
         current = self._checked(URL(url))
         for _ in range(self._max_redirects + 1):
-            sent = dict(headers)
-            if signer is not None:
-                sent |= sign_request(
-                    method=method,
-                    url=str(current),
-                    body=body,
-                    key_id=signer.key_id,
-                    private_key_pem=signer.private_key_pem,
-                    now=datetime.now(UTC),
-                )
-            async with session.request(
-                method, current, data=body, headers=sent, allow_redirects=False
+            async with await self._knock(
+                session, method, current, body, headers, signer
             ) as response:
                 location = response.headers.get("Location")
                 if response.status in follow and location:
@@ -257,6 +256,65 @@ class GuardedClient:
                 answer_headers = CIMultiDictProxy(CIMultiDict(response.headers))
                 return _Answer(str(current), status, answer_headers, data)
         raise FetchError(f"{method} {url}: more than {self._max_redirects} redirects")
+
+    async def _knock(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        signer: Signer | None,
+    ) -> aiohttp.ClientResponse:
+        """Send one hop; a signed one whose signature is refused is sent again with the other scheme.
+
+        A scheme is remembered for the origin once it is answered with anything but a refusal
+        or a server error (which says nothing about the signature).
+        """
+        if signer is None:
+            return await session.request(
+                method, url, data=body, headers=headers, allow_redirects=False
+            )
+        origin = str(url.origin())
+        scheme = self.schemes.scheme_for(origin)
+        response = await self._send_signed(session, method, url, body, headers, signer, scheme)
+        if response.status in SIGNATURE_REFUSALS:
+            response.release()
+            refused, scheme = scheme, other_scheme(scheme)
+            log.debug(
+                "%s refused a %s signature (%d); knocking again with %s",
+                origin,
+                refused,
+                response.status,
+                scheme,
+            )
+            response = await self._send_signed(session, method, url, body, headers, signer, scheme)
+        if response.status not in SIGNATURE_REFUSALS and response.status < 500:
+            self.schemes.remember(origin, scheme)
+        return response
+
+    async def _send_signed(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        signer: Signer,
+        scheme: Scheme,
+    ) -> aiohttp.ClientResponse:
+        signature = sign_request_as(
+            scheme,
+            method=method,
+            url=str(url),
+            body=body,
+            key_id=signer.key_id,
+            private_key_pem=signer.private_key_pem,
+            now=datetime.now(UTC),
+        )
+        return await session.request(
+            method, url, data=body, headers={**headers, **signature}, allow_redirects=False
+        )
 
     def _checked(self, url: URL) -> URL:
         """Only http(s), no user info; an IP literal must pass the address policy here."""

@@ -26,13 +26,13 @@ class FakePeer:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def actor(self, name: str, keys: KeyPair) -> str:
-        """Publish a Person with its key; returns its id."""
+    def actor(self, name: str, keys: KeyPair, kind: str = "Person") -> str:
+        """Publish an actor (a Person unless `kind` says otherwise) with its key; returns its id."""
         uri = f"{self.base}/users/{name}"
         self.documents[f"/users/{name}"] = {
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
             "id": uri,
-            "type": "Person",
+            "type": kind,
             "preferredUsername": name,
             "inbox": f"{uri}/inbox",
             "outbox": f"{uri}/outbox",

@@ -446,7 +446,8 @@ async def test_any_status_comes_back_to_the_delivery_worker(
     posted = await client.post_activity(peer.url("/inbox"), b"{}", signer=signer)
     assert posted.status == status
     assert posted.body_excerpt == "y" * 1024
-    assert len(peer.seen) == 1
+    # A refused signature is tried once more with the other scheme (double-knocking).
+    assert len(peer.seen) == (2 if status in (400, 401) else 1)
 
 
 async def test_a_post_follows_307_and_is_signed_for_the_new_inbox(

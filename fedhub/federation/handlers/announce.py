@@ -5,7 +5,7 @@ from __future__ import annotations
 from fedhub.federation.from_ap import CONTENT_TYPES, id_of
 from fedhub.federation.inbox import Delivered
 from fedhub.federation.ingest import store_object, trusted_object
-from fedhub.store import follows
+from fedhub.store import boosts, follows
 
 
 async def handle(incoming: Delivered) -> None:
@@ -25,3 +25,4 @@ async def handle(incoming: Delivered) -> None:
         if session is None:
             return
         await store_object(session, document, author)
+        await boosts.record_boost(session, incoming.id, incoming.actor.id, str(document["id"]))

@@ -1,4 +1,4 @@
-"""Delete: an author removes an object, or an actor deletes itself."""
+"""Delete: an author (or its group's member) removes an object, or an actor deletes itself."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete
 
+from fedhub.federation.attribution import may_delete
 from fedhub.federation.from_ap import id_of
 from fedhub.federation.inbox import Delivered
-from fedhub.store import remote
-from fedhub.store.tables import Follower, Following
+from fedhub.store import boosts, remote
+from fedhub.store.tables import Follower, Following, RemoteActor
 
 
 async def handle(incoming: Delivered) -> None:
@@ -25,8 +26,14 @@ async def handle(incoming: Delivered) -> None:
             await session.execute(delete(Follower).where(Follower.remote_actor_id == actor.id))
             await session.execute(delete(Following).where(Following.remote_actor_id == actor.id))
             await remote.delete_remote_objects_of(session, actor)
+            # Its boosts go too; what they alone kept in the network view leaves it.
+            for boosted in await boosts.take_back_all(session, actor.id):
+                await boosts.release(session, boosted)
             return
         row = await remote.get_remote_object(session, target)
-        if row is None or row.actor_id != actor.id:
-            return  # not ours to delete, or never seen: no change
+        if row is None:
+            return  # never seen: no change
+        owner = actor if row.actor_id == actor.id else await session.get(RemoteActor, row.actor_id)
+        if owner is None or not may_delete(owner, actor, target):
+            return  # not the sender's to delete: no change
         row.deleted_at = now

@@ -1,0 +1,192 @@
+"""Mobilizon group events: a member's `Create(Event)` attributed to the Group it posts for."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from fedhub.actions.groups import create_group
+from fedhub.activitypub.keys import KeyPair, generate_key_pair
+from fedhub.store import network, remote
+from fedhub.store.tables import InboxActivity, RemoteObject
+from tests.conftest import Instance, shared_fixture
+from tests.federation.fake_peer import FakePeer
+from tests.federation.test_inbox import count, followed, post
+
+MOBILIZON = "http://mobilizon1.com"
+
+
+@pytest.fixture(scope="module")
+def member_keys() -> KeyPair:
+    return generate_key_pair()
+
+
+@pytest.fixture(scope="module")
+def intruder_keys() -> KeyPair:
+    return generate_key_pair()
+
+
+@pytest.fixture
+async def mobilizon() -> AsyncIterator[FakePeer]:
+    fake = FakePeer()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def elsewhere() -> AsyncIterator[FakePeer]:
+    fake = FakePeer()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def group(instance: Instance) -> str:
+    await create_group(instance.database, "kyiv", "Kyiv", "", "uk")
+    return instance.uris.group("kyiv")
+
+
+def group_event(peer: FakePeer, member: str, group: str) -> dict[str, Any]:
+    """Mobilizon's own capture of a group event, its hosts moved to the fake peer."""
+    text = shared_fixture("mobilizon/create-event-by-group.json").read_text()
+    text = text.replace(f"{MOBILIZON}/@user", member).replace(f"{MOBILIZON}/@group", group)
+    activity: dict[str, Any] = json.loads(text.replace(MOBILIZON, peer.base))
+    return activity
+
+
+async def follow_group(instance: Instance, group_uri: str) -> None:
+    await instance.federation.resolver.actor(group_uri)
+    await followed(instance, group_uri)
+
+
+async def test_a_members_event_is_kept_as_the_groups(
+    instance: Instance, group: str, mobilizon: FakePeer, member_keys: KeyPair
+) -> None:
+    member = mobilizon.actor("user", member_keys)
+    mobilizon_group = mobilizon.actor("group", generate_key_pair(), kind="Group")
+    await follow_group(instance, mobilizon_group)
+    activity = group_event(mobilizon, member, mobilizon_group)
+    assert activity["actor"] != activity["object"]["attributedTo"]
+
+    assert await post(instance, activity, member_keys, f"{member}#main-key") == 202
+    async with instance.database.reading() as session:
+        [item] = await network.list_network(session)
+        event = await remote.get_remote_object(session, activity["object"]["id"])
+    assert item.name == "My first event" and item.type == "Event"
+    assert item.actor_uri == mobilizon_group, "shown as the group's, not the member's"
+    assert event is not None and event.starts_at is not None
+
+    # The member edits it later: the group's event is updated, as Mobilizon sends it.
+    edited = {**activity["object"], "name": "My first event, moved"}
+    update = {**activity, "id": f"{activity['id']}/update", "type": "Update", "object": edited}
+    assert await post(instance, update, member_keys, f"{member}#main-key") == 202
+    async with instance.database.reading() as session:
+        event = await remote.get_remote_object(session, activity["object"]["id"])
+    assert event is not None and event.name == "My first event, moved"
+
+
+async def test_an_event_of_a_group_nobody_follows_is_not_kept(
+    instance: Instance, group: str, mobilizon: FakePeer, member_keys: KeyPair
+) -> None:
+    member = mobilizon.actor("user", member_keys)
+    mobilizon_group = mobilizon.actor("group", generate_key_pair(), kind="Group")
+    await instance.federation.resolver.actor(mobilizon_group)  # known, but not followed
+    activity = group_event(mobilizon, member, mobilizon_group)
+    assert await post(instance, activity, member_keys, f"{member}#main-key") == 202
+    assert await count(instance, RemoteObject) == 0
+
+
+async def test_someone_on_another_server_cannot_post_as_the_group(
+    instance: Instance,
+    group: str,
+    mobilizon: FakePeer,
+    elsewhere: FakePeer,
+    member_keys: KeyPair,
+    intruder_keys: KeyPair,
+) -> None:
+    mobilizon.actor("user", member_keys)
+    mobilizon_group = mobilizon.actor("group", generate_key_pair(), kind="Group")
+    await follow_group(instance, mobilizon_group)
+    intruder = elsewhere.actor("mallory", intruder_keys)
+    key = f"{intruder}#main-key"
+
+    # The intruder's own server hosts an "event of the group": refused.
+    forged = group_event(elsewhere, intruder, mobilizon_group)
+    assert await post(instance, forged, intruder_keys, key) == 403
+
+    # An embedded event claiming an id on the group's server is fetched from there, where it
+    # does not exist: nothing of the intruder's version is believed.
+    planted = {**forged["object"], "id": f"{mobilizon.base}/events/planted"}
+    relayed = {**forged, "id": f"{forged['id']}/2", "object": planted}
+    assert await post(instance, relayed, intruder_keys, key) in (403, 404)
+    assert mobilizon.fetches["/events/planted"] == 1
+
+    assert await count(instance, RemoteObject) == 0
+    assert await count(instance, InboxActivity) == 0
+
+
+async def test_a_person_cannot_post_as_another_person_of_the_same_server(
+    instance: Instance, group: str, mobilizon: FakePeer, member_keys: KeyPair
+) -> None:
+    """Only a group is vouched for: the rule is not a way to write in another person's name."""
+    member = mobilizon.actor("user", member_keys)
+    other = mobilizon.actor("other", generate_key_pair())
+    await follow_group(instance, other)
+    activity = group_event(mobilizon, member, other)
+    assert await post(instance, activity, member_keys, f"{member}#main-key") == 403
+    assert await count(instance, RemoteObject) == 0
+
+
+async def test_a_member_deletes_the_groups_event(
+    instance: Instance,
+    group: str,
+    mobilizon: FakePeer,
+    elsewhere: FakePeer,
+    member_keys: KeyPair,
+    intruder_keys: KeyPair,
+) -> None:
+    member = mobilizon.actor("user", member_keys)
+    mobilizon_group = mobilizon.actor("group", generate_key_pair(), kind="Group")
+    await follow_group(instance, mobilizon_group)
+    activity = group_event(mobilizon, member, mobilizon_group)
+    assert await post(instance, activity, member_keys, f"{member}#main-key") == 202
+    event_id = activity["object"]["id"]
+
+    def deletion(actor: str, n: int) -> dict[str, Any]:
+        return {"id": f"{actor}/delete/{n}", "type": "Delete", "actor": actor, "object": event_id}
+
+    # Someone on another server cannot; neither can a person of the group's server delete
+    # a person's object by this rule (tested above for Create): only the group's vouch counts.
+    intruder = elsewhere.actor("mallory", intruder_keys)
+    assert await post(instance, deletion(intruder, 1), intruder_keys, f"{intruder}#main-key") == 202
+    async with instance.database.reading() as session:
+        assert [item.uri for item in await network.list_network(session)] == [event_id]
+
+    # The member, on the group's own server, can: the event leaves the network view.
+    assert await post(instance, deletion(member, 1), member_keys, f"{member}#main-key") == 202
+    async with instance.database.reading() as session:
+        assert await network.list_network(session) == []
+        event = await remote.get_remote_object(session, event_id)
+    assert event is not None and event.deleted_at is not None
+
+
+async def test_a_person_cannot_delete_another_persons_post_of_the_same_server(
+    instance: Instance, group: str, mobilizon: FakePeer, member_keys: KeyPair
+) -> None:
+    member = mobilizon.actor("user", member_keys)
+    other_keys = generate_key_pair()
+    other = mobilizon.actor("other", other_keys)
+    await follow_group(instance, other)
+    own = {**group_event(mobilizon, other, other), "id": f"{other}/create/1"}
+    assert await post(instance, own, other_keys, f"{other}#main-key") == 202
+    event_id = own["object"]["id"]
+    deletion = {"id": f"{member}/delete/1", "type": "Delete", "actor": member, "object": event_id}
+    assert await post(instance, deletion, member_keys, f"{member}#main-key") == 202
+    async with instance.database.reading() as session:
+        event = await remote.get_remote_object(session, event_id)
+    assert event is not None and event.deleted_at is None
