@@ -13,19 +13,21 @@ from pathlib import Path
 
 from aiohttp import web
 
-from fedhub.actions import demo, follows, groups, publish, sharing
+from fedhub.actions import accounts, demo, edits, follows, groups, publish, sharing
 from fedhub.actions.instance import init_instance, open_instance
+from fedhub.domain import records
 from fedhub.domain.drafts import validate_article, validate_event
-from fedhub.errors import FedhubError, InvalidInput
+from fedhub.errors import FedhubError, InvalidInput, NotFound
 from fedhub.federation.context import FederationContext
 from fedhub.federation.setup import federation
 from fedhub.settings import Settings, load_settings
-from fedhub.store import actors, network
+from fedhub.store import actors, network, posts
 from fedhub.store import follows as follow_store
 from fedhub.store.database import Database
 from fedhub.store.tables import RemoteActor
 from fedhub.uris import Uris
 from fedhub.web.app import create_app
+from fedhub.web.editor_forms import article_values, event_values
 
 Command = Callable[[argparse.Namespace], Awaitable[None]]
 
@@ -103,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     _text_arguments(p, body_required=True)
     p.add_argument("--summary", default="")
     p.set_defaults(run=cmd_translate)
+    p = article.add_parser("edit", help="change an article; followers get an Update")
+    _edit_arguments(p)
+    p.add_argument("--summary", help="the lead; an empty one follows the body")
+    p.set_defaults(run=cmd_article_edit)
 
     event = sub.add_parser("event", help="publish events").add_subparsers(
         dest="event_command", required=True, metavar="ACTION"
@@ -124,6 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="the event's id (URL)")
     _text_arguments(p, body_required=False)
     p.set_defaults(run=cmd_translate, summary="")
+    p = event.add_parser("cancel", help="mark an event cancelled; followers are told")
+    p.add_argument("id", help="the event's id (URL)")
+    p.set_defaults(run=cmd_cancel)
+    p = event.add_parser("edit", help="change an event; followers get an Update")
+    _edit_arguments(p)
+    p.add_argument("--start", help="ISO 8601, e.g. 2026-12-05T18:00")
+    p.add_argument("--end", help="ISO 8601")
+    p.add_argument("--timezone", help="IANA zone; times given without an offset are read in it")
+    p.add_argument("--place", help="the venue's name")
+    p.add_argument("--address", help="the venue's address")
+    p.add_argument("--online-url", help="the link to join online")
+    p.set_defaults(run=cmd_event_edit)
     for noun, sub_parsers in (("article", article), ("event", event)):
         p = sub_parsers.add_parser("delete", help=f"delete an {noun}; followers are told")
         p.add_argument("id", help=f"the {noun}'s id (URL)")
@@ -164,17 +182,59 @@ def build_parser() -> argparse.ArgumentParser:
     network = sub.add_parser("network", help="what followed groups published").add_subparsers(
         dest="network_command", required=True, metavar="ACTION"
     )
-    p = network.add_parser("list", help="newest first")
+    p = network.add_parser("list", help="newest first; the filters of the /network page")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--query", help="words to search for (every one must match)")
+    p.add_argument("--tag")
+    p.add_argument("--lang", help="content language, e.g. uk")
+    p.add_argument("--type", choices=["article", "event"], dest="kind")
+    p.add_argument("--group", help="a group's handle, name@host")
+    p.add_argument("--instance", help="a host")
+    p.add_argument("--scope", choices=["network", "local", "all"], default="network")
     p.set_defaults(run=cmd_network_list)
+    _user_parsers(sub)
     return parser
+
+
+def _user_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = sub.add_parser("user", help="accounts that log in (private)").add_subparsers(
+        dest="user_command", required=True, metavar="ACTION"
+    )
+    p = user.add_parser("create", help="create an account and print its one-time login link")
+    p.add_argument("name", help="the login name: 2-32 of a-z, 0-9, _ (never shown publicly)")
+    p.add_argument("--role", required=True, choices=["admin", "editor", "member"])
+    p.add_argument("--group", metavar="SLUG", help="the group, for an editor or member")
+    p.set_defaults(run=cmd_user_create)
+    p = user.add_parser("link", help="print a fresh one-time login link for an account")
+    p.add_argument("name")
+    p.set_defaults(run=cmd_user_link)
+    p = user.add_parser("list", help="list the accounts and their roles")
+    p.set_defaults(run=cmd_user_list)
+    p = user.add_parser("logout-all", help="end every session of an account (a lost device)")
+    p.add_argument("name")
+    p.set_defaults(run=cmd_user_logout_all)
+    p = user.add_parser("invites", help="list the pending invites (id, role, group, expiry)")
+    p.set_defaults(run=cmd_user_invites)
+    p = user.add_parser("revoke-invite", help="make a pending invite's link stop working")
+    p.add_argument("id", type=int, help="the invite's id, from `fedhub user invites`")
+    p.set_defaults(run=cmd_user_revoke_invite)
 
 
 def _text_arguments(p: argparse.ArgumentParser, *, body_required: bool) -> None:
     p.add_argument("--title", required=True)
     p.add_argument("--body-file", type=Path, required=body_required, help="Markdown file")
     p.add_argument("--lang", default=None, help="language code; default: the group's language")
+
+
+def _edit_arguments(p: argparse.ArgumentParser) -> None:
+    """What `article edit` and `event edit` share; an option left out keeps its current value."""
+    p.add_argument("id", help="the post's id (URL)")
+    p.add_argument("--lang", help="the language version to edit; default: the first one")
+    p.add_argument("--title")
+    p.add_argument("--body-file", type=Path, help="Markdown file")
+    p.add_argument("--tag", action="append", help="a hashtag (repeatable); replaces the tags")
+    p.add_argument("--no-tags", action="store_true", help="remove every tag")
 
 
 def _read_body(path: Path | None) -> str:
@@ -212,6 +272,66 @@ async def cmd_init(args: argparse.Namespace) -> None:
     print(f"created instance {settings.base_url} in {args.data}")
     if args.demo:
         await cmd_demo(args)
+        await _with_instance(args, _demo_admin)
+
+
+async def _demo_admin(settings: Settings, database: Database) -> None:
+    admin = await accounts.ensure_admin(database)
+    print(f"admin account: {admin.name} (`fedhub user link {admin.name}` prints a login link)")
+
+
+async def cmd_user_create(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        account, token = await accounts.create_user(database, args.name, args.role, args.group)
+        role = "admin" if account.is_admin else f"{args.role} of {args.group}"
+        print(f"created account {account.name} ({role})")
+        print("one-time login link (valid 24 hours):")
+        print(accounts.login_link(settings.base_url, token))
+
+    await _with_instance(args, work)
+
+
+async def cmd_user_link(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        token = await accounts.new_login_link(database, args.name)
+        print(f"one-time login link for {args.name} (valid 24 hours):")
+        print(accounts.login_link(settings.base_url, token))
+
+    await _with_instance(args, work)
+
+
+async def cmd_user_list(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        for account in await accounts.list_users(database):
+            roles = [f"{role}:{slug}" for slug, role in sorted(account.roles.items())]
+            print("\t".join([account.name, "admin" if account.is_admin else "-", " ".join(roles)]))
+
+    await _with_instance(args, work)
+
+
+async def cmd_user_logout_all(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        await accounts.log_out_everywhere(database, args.name)
+        print(f"every session of {args.name} has ended")
+
+    await _with_instance(args, work)
+
+
+async def cmd_user_invites(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        for invite in await accounts.pending_invites(database):
+            expires = invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+            print("\t".join([str(invite.id), invite.role, invite.group_slug or "-", expires]))
+
+    await _with_instance(args, work)
+
+
+async def cmd_user_revoke_invite(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        await accounts.revoke_invite(database, args.id)
+        print(f"invite {args.id} revoked")
+
+    await _with_instance(args, work)
 
 
 async def cmd_migrate(args: argparse.Namespace) -> None:
@@ -342,6 +462,88 @@ async def cmd_translate(args: argparse.Namespace, target: str | None = None) -> 
     await _with_instance(args, work)
 
 
+async def _current(
+    database: Database, settings: Settings, post_id: str, kind: records.PostKind
+) -> records.Post:
+    public_id = publish.public_id_from_iri(Uris(settings.base_url), post_id)
+    async with database.reading() as session:
+        row, slug = await posts.get_post_row(session, public_id)
+        if row.kind != kind:
+            raise NotFound(f"no {kind} {public_id!r}")
+        return (await posts.post_records(session, [(row, slug)]))[0]
+
+
+def _edited(args: argparse.Namespace, values: dict[str, str]) -> dict[str, str]:
+    """The form values with what the options change; the rest stays as published."""
+    if args.title is not None:
+        values["title"] = args.title
+    if args.body_file is not None:
+        values["body"] = _read_body(args.body_file)
+    if args.no_tags:
+        values["tags"] = ""
+    elif args.tag is not None:
+        values["tags"] = " ".join(args.tag)
+    return values
+
+
+def _version_lang(args: argparse.Namespace, post: records.Post) -> str:
+    if args.lang is None:
+        return post.lang
+    if args.lang not in {text.lang for text in post.texts}:
+        raise NotFound(f"this {post.kind} has no {args.lang!r} version")
+    return str(args.lang)
+
+
+async def cmd_article_edit(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        post = await _current(database, settings, args.id, "article")
+        values = _edited(args, article_values(post, _version_lang(args, post)))
+        draft = validate_article(
+            group_slug=post.group_slug,
+            lang=values["lang"],
+            title=values["title"],
+            body_markdown=values["body"],
+            summary=values["summary"] if args.summary is None else args.summary,
+            tags=values["tags"],
+        )
+        await edits.edit_article(database, settings, args.id, draft)
+        print(f"edited {Uris(settings.base_url).post(post.group_slug, 'article', post.public_id)}")
+
+    await _with_instance(args, work)
+
+
+async def cmd_event_edit(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        post = await _current(database, settings, args.id, "event")
+        values = _edited(args, event_values(post, _version_lang(args, post)))
+        changes = {
+            "start": args.start, "end": args.end, "timezone": args.timezone,
+            "place_name": args.place, "address": args.address, "online_url": args.online_url,
+        }  # fmt: skip
+        values.update({name: value for name, value in changes.items() if value is not None})
+        if args.place == "":  # no venue: its address and position go with it
+            values.update(address="", latitude="", longitude="")
+        draft = validate_event(
+            group_slug=post.group_slug,
+            lang=values["lang"],
+            title=values["title"],
+            body_markdown=values["body"],
+            start=values["start"],
+            end=values["end"],
+            timezone=values["timezone"],
+            place_name=values["place_name"],
+            address=values["address"],
+            online_url=values["online_url"],
+            latitude=values["latitude"],
+            longitude=values["longitude"],
+            tags=values["tags"],
+        )
+        await edits.edit_event(database, settings, args.id, draft)
+        print(f"edited {Uris(settings.base_url).post(post.group_slug, 'event', post.public_id)}")
+
+    await _with_instance(args, work)
+
+
 async def _with_federation(
     args: argparse.Namespace, work: Callable[[FederationContext], Awaitable[None]]
 ) -> None:
@@ -355,6 +557,15 @@ async def _with_federation(
 async def cmd_delete(args: argparse.Namespace) -> None:
     async def work(settings: Settings, database: Database) -> None:
         print(f"deleted {await publish.delete_post(database, settings, args.id)}")
+
+    await _with_instance(args, work)
+
+
+async def cmd_cancel(args: argparse.Namespace) -> None:
+    async def work(settings: Settings, database: Database) -> None:
+        event = await edits.cancel_event(database, settings, args.id)
+        uri = Uris(settings.base_url).post(event.group_slug, "event", event.public_id)
+        print(f"cancelled {uri}")
 
     await _with_instance(args, work)
 
@@ -437,7 +648,17 @@ async def cmd_unshare(args: argparse.Namespace) -> None:
 async def cmd_network_list(args: argparse.Namespace) -> None:
     async def work(settings: Settings, database: Database) -> None:
         async with database.reading() as session:
-            items = await network.list_network(session, limit=args.limit)
+            filters = network.NetworkFilters(
+                scope=args.scope,
+                group=args.group,
+                instance=args.instance,
+                lang=args.lang,
+                tag=args.tag,
+                kind=args.kind,
+                query=args.query,
+            )
+            uris = Uris(settings.base_url)
+            items = (await network.list_items(session, uris, filters, limit=args.limit)).items
         if args.json:
             print(json.dumps([network.item_json(i) for i in items], ensure_ascii=False, indent=2))
             return

@@ -78,7 +78,7 @@ def validate_domain(domain: str) -> str:
         raise InvalidInput(problem)
     if not all(part.replace("-", "").isalnum() and part.isascii() for part in host.split(".")):
         raise InvalidInput(problem)
-    if port and (not port.isdigit() or not 0 < int(port) < 65536):
+    if port and (not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536):
         raise InvalidInput(problem)
     return f"{host}:{port}" if port else host
 

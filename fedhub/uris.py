@@ -61,6 +61,29 @@ class Uris:
     def instance_following(self) -> str:
         return f"{self.instance_actor()}/following"
 
+    # members' private Person actors: an opaque id, never the login name
+    def person(self, ident: str) -> str:
+        return f"{self.base}/users/{ident}"
+
+    def person_key(self, ident: str) -> str:
+        return f"{self.person(ident)}#main-key"
+
+    def person_inbox(self, ident: str) -> str:
+        return f"{self.person(ident)}/inbox"
+
+    def person_outbox(self, ident: str) -> str:
+        return f"{self.person(ident)}/outbox"
+
+    def person_followers(self, ident: str) -> str:
+        return f"{self.person(ident)}/followers"
+
+    def person_following(self, ident: str) -> str:
+        return f"{self.person(ident)}/following"
+
+    def member_feed(self, token: str, kind: FeedKind) -> str:
+        """A member's personal feed; the secret token stands in for a login feed readers lack."""
+        return f"{self.base}/me/feed/{token}/{FEED_FILES[kind]}"
+
     def activity(self, actor: str, token: str) -> str:
         """A sent activity (Follow, Accept, Update, Delete, Announce...) under its actor's id."""
         return f"{actor}/activities/{token}"
@@ -92,8 +115,21 @@ class Uris:
         """The same three feeds for everything followed groups published."""
         return f"{self.base}/network/{FEED_FILES[kind]}"
 
+    def tag_feed(self, name: str, kind: FeedKind) -> str:
+        """The same three feeds for one tag, here and in the network."""
+        return f"{self.tag(name)}/{FEED_FILES[kind]}"
+
     def network(self) -> str:
         return f"{self.base}/network"
+
+    # reader pages
+    def remote_follow(self, slug: str) -> str:
+        """The form that sends a reader to their own server to follow the group."""
+        return f"{self.group(slug)}/remote-follow"
+
+    def language_choice(self) -> str:
+        """The no-JavaScript language picker: `?lang=CODE&next=/path` sets a cookie, goes back."""
+        return f"{self.base}/language"
 
     def handle(self, slug: str) -> str:
         """`slug@host`, the acct: part WebFinger answers for (host includes a port if any)."""

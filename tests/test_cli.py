@@ -80,6 +80,7 @@ def test_init_refuses_an_existing_instance(cli: Cli) -> None:
 def test_init_rejects_a_bad_domain(tmp_path: Path, database_url: str) -> None:
     fresh = Cli(tmp_path / "fresh", database_url)
     assert "invalid domain" in fresh.fail("init", "--domain", "https://x/y")
+    assert "invalid domain" in fresh.fail("init", "--domain", "x.example:²")
     assert not (tmp_path / "fresh" / "fedhub.toml").exists()
 
 
@@ -244,9 +245,10 @@ def test_article_errors_change_nothing(cli: Cli, tmp_path: Path) -> None:
     assert not (cli.data / "media").exists() or not any((cli.data / "media").rglob("*"))
 
 
+# A real 1×1 PNG: images are decoded and re-encoded (to strip metadata), so a fake one is refused.
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00"
+    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xc8\xd2\x99\xf8\x1f\x00\x04R\x02'\xb1\xc2(\x17\x00\x00\x00"
     b"\x00IEND\xaeB`\x82"
 )
 

@@ -33,7 +33,13 @@ def new_activity_id(ctx: FederationContext, actor: LocalActor) -> str:
 
 async def follow(ctx: FederationContext, slug: str, target: str) -> tuple[RemoteActor, str]:
     """Send Follow; the state is "pending" until the remote side accepts. Returns (actor, state)."""
-    local = await local_actor(ctx, slug)
+    return await follow_as(ctx, await local_actor(ctx, slug), target)
+
+
+async def follow_as(
+    ctx: FederationContext, local: LocalActor, target: str
+) -> tuple[RemoteActor, str]:
+    """`follow` for any local actor, a member's Person included."""
     remote_actor = await ctx.resolver.resolve_target(target)
     if ctx.uris.is_local(remote_actor.uri):
         raise InvalidInput(f"{remote_actor.uri} is on this instance")
@@ -54,12 +60,16 @@ async def follow(ctx: FederationContext, slug: str, target: str) -> tuple[Remote
 
 
 async def unfollow(ctx: FederationContext, slug: str, target: str) -> RemoteActor:
-    local = await local_actor(ctx, slug)
+    return await unfollow_as(ctx, await local_actor(ctx, slug), target)
+
+
+async def unfollow_as(ctx: FederationContext, local: LocalActor, target: str) -> RemoteActor:
+    """Send Undo of the Follow and forget it; `unfollow` for any local actor."""
     remote_actor = await ctx.resolver.resolve_target(target)
     async with ctx.database.transaction() as session:
         row = await follows.get_following(session, local.id, remote_actor.id)
         if row is None:
-            raise NotFound(f"{slug} does not follow {remote_actor.uri}")
+            raise NotFound(f"{local.slug} does not follow {remote_actor.uri}")
         sent = await follows.get_outbox_activity(session, row.follow_activity_uri)
         follow_document = (
             sent.payload

@@ -27,6 +27,7 @@ EXTENSIONS: dict[str, Any] = {
     "toot": "http://joinmastodon.org/ns#",
     "sc": "http://schema.org#",
     "mz": "https://joinmobilizon.org/ns#",
+    "ical": "http://www.w3.org/2002/12/cal/ical#",
     "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
     "sensitive": "as:sensitive",
     "Hashtag": "as:Hashtag",

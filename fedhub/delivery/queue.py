@@ -55,7 +55,10 @@ class Claimed:
 
 
 def signer_key_id(uris: Uris, kind: str, slug: str) -> str:
-    """The key id a local actor signs with; groups and the instance actor live at different IRIs."""
+    """The key id a local actor signs with; groups, members' persons and the instance actor
+    live at different IRIs."""
+    if kind == "person":
+        return uris.person_key(slug)
     return uris.instance_key() if kind == "application" else uris.group_key(slug)
 
 

@@ -17,8 +17,9 @@ MAX_PLACE_CHARS = 120
 MAX_URL_CHARS = 150
 MIN_LEAD_CHARS = 40
 
-# The few fixed words, until the web-experience work moves them into gettext catalogues with
-# the rest of the interface; babel's CLDR data has dates but not these. English is the fallback.
+# The few fixed words; babel's CLDR data has dates but not these. They are written in the
+# event's own language (any a group posts in), not the reader's interface language, so they do
+# not belong to the interface's gettext catalogues. English is the fallback.
 _WORDS: dict[str, dict[str, str]] = {
     "online": {
         "en": "Online",
@@ -30,9 +31,21 @@ _WORDS: dict[str, dict[str, str]] = {
         "kk": "Онлайн",
         "be": "Анлайн",
     },
+    # First in a cancelled event's summary: Mastodon ignores `ical:status`, so this is all its
+    # readers are told. The name is left alone: Mobilizon reads `ical:status` and marks it itself.
+    "cancelled": {
+        "en": "CANCELLED",
+        "uk": "СКАСОВАНО",
+        "ru": "ОТМЕНЕНО",
+        "ka": "გაუქმებულია",
+        "ar": "ملغاة",
+        "hy": "ՉԵՂԱՐԿՎԱԾ Է",
+        "kk": "ТОҚТАТЫЛДЫ",
+        "be": "АДМЕНЕНА",
+    },
     "comma": {"ar": "، ", "fa": "، ", "ur": "، "},
 }
-_ENGLISH = {"online": "Online", "comma": ", "}
+_ENGLISH = {"online": "Online", "comma": ", ", "cancelled": "CANCELLED"}
 
 
 def event_summary(
@@ -44,20 +57,22 @@ def event_summary(
     address: str | None = None,
     online_url: str | None = None,
     description_lead: str = "",
+    cancelled: bool = False,
 ) -> str:
-    """The `summary` of an event: when (with the UTC offset and zone), where, online link, lead.
+    """The `summary` of an event: cancelled or not, when (with offset and zone), where, link, lead.
 
     Mastodon shows an Event as its name, this summary and a link, never its time or place, so
     they must be written out here, in the event's language, for people who cannot open the page.
     The offset is given explicitly because readers are spread over many zones (exiles abroad).
     Long parts are shortened and the lead dropped when there is no room; under 500 characters.
-    Dates come from CLDR via babel; the few fixed words ("Online") come from `_WORDS` until the
-    web-experience work moves them to gettext catalogues.
+    Dates come from CLDR via babel; the few fixed words ("Online") come from `_WORDS`.
+    A cancelled event's summary starts with a marker, since no other field Mastodon shows says so.
     """
     zone = ZoneInfo(timezone)
     locale = _locale(lang)
     language = lang.split("-")[0].lower()
-    parts = [f"{_when(start, end, zone, locale)} ({_offsets(start, end, zone)}, {timezone})"]
+    parts = [_word("cancelled", language)] if cancelled else []
+    parts.append(f"{_when(start, end, zone, locale)} ({_offsets(start, end, zone)}, {timezone})")
     where = _word("comma", language).join(
         part for part in (place_name, address if address != place_name else None) if part
     )
@@ -71,6 +86,16 @@ def event_summary(
     if lead_text and room >= MIN_LEAD_CHARS:
         parts.append(shorten(lead_text, room))
     return shorten(_SEPARATOR.join(parts), MAX_SUMMARY_CHARS)
+
+
+def event_when(start: datetime, end: datetime, timezone: str, lang: str) -> str:
+    """The dates and times as read in `timezone` by a reader of `lang`, with the UTC offset.
+
+    Event pages show this twice, in the event's zone and in UTC, so that a reader abroad can
+    work out their own time even with JavaScript off.
+    """
+    zone = ZoneInfo(timezone)
+    return f"{_when(start, end, zone, _locale(lang))} ({_offsets(start, end, zone)})"
 
 
 def _word(key: str, language: str) -> str:

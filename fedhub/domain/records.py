@@ -55,6 +55,7 @@ class EventDetails:
     timezone: str
     place: Place | None = None
     online_url: str | None = None
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)

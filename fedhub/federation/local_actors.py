@@ -10,14 +10,20 @@ from fedhub.uris import Uris
 
 
 def actor_iri(uris: Uris, actor: LocalActor) -> str:
+    if actor.kind == "person":
+        return uris.person(actor.slug)
     return uris.instance_actor() if actor.kind == "application" else uris.group(actor.slug)
 
 
 def followers_iri(uris: Uris, actor: LocalActor) -> str:
+    if actor.kind == "person":
+        return uris.person_followers(actor.slug)
     return uris.instance_followers() if actor.kind == "application" else uris.followers(actor.slug)
 
 
 def key_id(uris: Uris, actor: LocalActor) -> str:
+    if actor.kind == "person":
+        return uris.person_key(actor.slug)
     return uris.instance_key() if actor.kind == "application" else uris.group_key(actor.slug)
 
 

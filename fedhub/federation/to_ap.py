@@ -90,6 +90,35 @@ def instance_actor_to_ap(
     }
 
 
+def person_to_ap(
+    uris: Uris, ident: str, name: str, public_key_pem: str, published: datetime
+) -> dict[str, Any]:
+    """A member's `Person` actor: it follows groups and publishes nothing.
+
+    Members may be at risk, so the document names no login: `ident` is random and `name` is
+    what the member chose (an anonymous "reader-…" by default). It asks not to be found,
+    indexed or followed without approval (Mastodon's opt-outs); no `url`, as it has no page.
+    """
+    actor = uris.person(ident)
+    return {
+        "@context": fresh_context(),
+        "id": actor,
+        "type": "Person",
+        "preferredUsername": ident,
+        "name": name,
+        "inbox": uris.person_inbox(ident),
+        "outbox": uris.person_outbox(ident),
+        "followers": uris.person_followers(ident),
+        "following": uris.person_following(ident),
+        "endpoints": {"sharedInbox": uris.shared_inbox()},
+        "publicKey": {"id": uris.person_key(ident), "owner": actor, "publicKeyPem": public_key_pem},
+        "published": timestamp(published),
+        "manuallyApprovesFollowers": True,
+        "discoverable": False,
+        "indexable": False,
+    }
+
+
 def post_to_ap(post: Post, uris: Uris, group: Group) -> dict[str, Any]:
     """An article as an `Article`, an event as an FEP-8a8e `Event`, with every language.
 
@@ -216,6 +245,8 @@ def _event(post: Post, event: EventDetails, post_id: str) -> dict[str, Any]:
         fields["location"] = location
     fields["isOnline"] = bool(event.online_url) and _place(event.place) is None
     fields["inLanguage"] = post.lang
+    # ActivityStreams has no event status; Mobilizon sends and reads iCalendar's STATUS.
+    fields["ical:status"] = "CANCELLED" if event.cancelled else "CONFIRMED"
     fields["joinMode"] = "external"
     fields["externalParticipationUrl"] = post_id
     return fields

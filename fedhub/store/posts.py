@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.domain import records
@@ -49,6 +49,43 @@ async def add_text(session: AsyncSession, post: Post, text: records.Text, now: d
         raise Conflict(f"this {post.kind} already has a {text.lang!r} version")
     session.add(_text_row(post.id, len(langs), text))
     post.updated = now
+    await session.flush()
+
+
+async def replace_text(session: AsyncSession, post: Post, text: records.Text) -> None:
+    """Replace the version in `text.lang`; editing a language the post lacks is refused."""
+    row = await session.scalar(
+        select(PostText).where(PostText.post_id == post.id, PostText.lang == text.lang)
+    )
+    if row is None:
+        raise NotFound(f"this {post.kind} has no {text.lang!r} version")
+    row.name, row.summary = text.name, text.summary
+    row.source, row.content_html = text.source, text.content_html
+    await session.flush()
+
+
+async def replace_tags(session: AsyncSession, post: Post, tags: Sequence[str]) -> None:
+    await session.execute(delete(PostTag).where(PostTag.post_id == post.id))
+    for tag in dict.fromkeys(tags):
+        session.add(PostTag(post_id=post.id, tag=tag))
+    await session.flush()
+
+
+async def replace_attachments(
+    session: AsyncSession, post: Post, attachments: Sequence[records.Attachment]
+) -> None:
+    """The post's files become exactly `attachments`, in that order (stored files stay)."""
+    await session.execute(delete(PostAttachment).where(PostAttachment.post_id == post.id))
+    for position, attachment in enumerate(attachments):
+        session.add(
+            PostAttachment(
+                post_id=post.id,
+                position=position,
+                sha256=attachment.sha256,
+                filename=attachment.filename,
+                name=attachment.name,
+            )
+        )
     await session.flush()
 
 
@@ -97,8 +134,10 @@ async def list_posts(
     limit: int = 20,
     offset: int = 0,
     upcoming_after: datetime | None = None,
+    ended_before: datetime | None = None,
 ) -> list[records.Post]:
-    """Posts newest first; with `upcoming_after`, events not yet over, soonest first."""
+    """Posts newest first; with `upcoming_after`, events not yet over, soonest first; with
+    `ended_before`, events already over, latest first."""
     query = (
         select(Post, LocalActor.slug)
         .join(LocalActor, LocalActor.id == Post.actor_id)
@@ -112,6 +151,10 @@ async def list_posts(
         query = query.where(Post.kind == "event", Post.ends_at >= upcoming_after).order_by(
             Post.starts_at, Post.id
         )
+    elif ended_before is not None:
+        query = query.where(Post.kind == "event", Post.ends_at < ended_before).order_by(
+            Post.starts_at.desc(), Post.id.desc()
+        )
     else:
         query = query.order_by(Post.published.desc(), Post.id.desc())
     rows = (await session.execute(query.limit(limit).offset(offset))).all()
@@ -119,7 +162,11 @@ async def list_posts(
 
 
 async def count_posts(
-    session: AsyncSession, *, slug: str | None = None, kind: records.PostKind | None = None
+    session: AsyncSession,
+    *,
+    slug: str | None = None,
+    kind: records.PostKind | None = None,
+    ended_before: datetime | None = None,
 ) -> int:
     query = (
         select(func.count())
@@ -131,6 +178,8 @@ async def count_posts(
         query = query.where(LocalActor.slug == slug)
     if kind is not None:
         query = query.where(Post.kind == kind)
+    if ended_before is not None:
+        query = query.where(Post.kind == "event", Post.ends_at < ended_before)
     return int(await session.scalar(query) or 0)
 
 
@@ -204,6 +253,7 @@ def _post_record(
             timezone=row.timezone,
             place=place,
             online_url=row.online_url,
+            cancelled=row.cancelled_at is not None,
         )
     kind: records.PostKind = "event" if row.kind == "event" else "article"
     return records.Post(

@@ -69,7 +69,7 @@ class LocalActor(Base):
     __tablename__ = "local_actors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "group" | "application"
+    kind: Mapped[str] = mapped_column(String(16))  # "group" | "application" | "person"
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -116,6 +116,7 @@ class Post(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     online_url: Mapped[str | None] = mapped_column(String(2048))
+    cancelled_at: Mapped[datetime | None]  # a cancelled event stays visible, marked so
 
 
 class PostText(Base):
@@ -259,6 +260,20 @@ class InboxActivity(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class RemoteBoost(Base):
+    """A followed remote actor's Announce of an object: kept so each boost is undone alone."""
+
+    __tablename__ = "remote_boosts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announce_uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("remote_actors.id", ondelete="CASCADE"), index=True
+    )
+    object_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class OutboxActivity(Base):
     """An activity a local actor sent (Follow, Accept, Update, Delete...), served by its id."""
 
@@ -308,3 +323,102 @@ class Host(Base):
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     paused_until: Mapped[datetime | None]
+
+
+# --- accounts (private: never in a federated document or a public page) -------------------
+
+
+class Account(Base):
+    """Someone who logs in: the instance's admin, or a group's editor or member.
+
+    `password_hash` is an argon2id hash, empty until the first one-time link is used.
+    """
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupRole(Base):
+    """An account's role in one local group: "editor" or "member"."""
+
+    __tablename__ = "group_roles"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("local_actors.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountSession(Base):
+    """A logged-in browser; only the SHA-256 of its cookie is kept."""
+
+    __tablename__ = "account_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginToken(Base):
+    """A one-time login link (hash only), printed by the CLI; used once, before it expires."""
+
+    __tablename__ = "login_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    """An invite link (hash only) granting a role; accepting it makes a new account, once."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # "admin" | "editor" | "member"
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("local_actors.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+
+
+class MemberActor(Base):
+    """A member's private Person actor (made at their first follow), and their feed token's hash.
+
+    `findable` is the member's opt-in to WebFinger; off, the actor is reachable only by its id.
+    """
+
+    __tablename__ = "member_actors"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("local_actors.id", ondelete="CASCADE"), unique=True
+    )
+    findable: Mapped[bool] = mapped_column(Boolean, default=False)
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -17,7 +16,8 @@ from fedhub.federation.to_ap import create_to_ap, group_to_ap, instance_actor_to
 from fedhub.store import actors, posts
 from fedhub.store.tables import Follower, Following, LocalActor, RemoteActor
 from fedhub.uris import Uris
-from fedhub.web.render import activity_response, page, wants_json
+from fedhub.web import page_views
+from fedhub.web.render import activity_response, wants_json
 from fedhub.web.state import DATABASE, SETTINGS, URIS
 
 PAGE_SIZE = 20
@@ -28,7 +28,7 @@ def page_number(request: web.Request) -> int | None:
     raw = request.query.get("page")
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
         raise InvalidInput("page must be a positive whole number")
     return int(raw)
 
@@ -38,24 +38,13 @@ def icon_url(uris: Uris, group: records.Group) -> str | None:
 
 
 async def group_actor(request: web.Request) -> web.Response:
+    if not wants_json(request):
+        return await page_views.group_page(request)
     slug = request.match_info["slug"]
     uris = request.app[URIS]
     async with request.app[DATABASE].reading() as session:
         group = await actors.get_group(session, slug)
-        if wants_json(request):
-            return activity_response(group_to_ap(group, uris, icon_url(uris, group)))
-        articles = await posts.list_posts(session, slug=slug, kind="article", limit=PAGE_SIZE)
-        upcoming = await posts.list_posts(
-            session, slug=slug, upcoming_after=datetime.now(UTC), limit=PAGE_SIZE
-        )
-    return page(
-        request,
-        "group.html",
-        group=group,
-        articles=articles,
-        events=upcoming,
-        handle=uris.handle(slug),
-    )
+    return activity_response(group_to_ap(group, uris, icon_url(uris, group)))
 
 
 async def instance_actor(request: web.Request) -> web.Response:

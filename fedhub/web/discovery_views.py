@@ -5,9 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedhub import __version__
+from fedhub.actions.members import PERSON_PREFIX
 from fedhub.activitypub import discovery
 from fedhub.errors import InvalidInput, NotFound
-from fedhub.store import actors, posts
+from fedhub.store import actors, members, posts
 from fedhub.web.render import json_response
 from fedhub.web.state import DATABASE, SETTINGS, URIS
 
@@ -25,6 +26,12 @@ async def webfinger(request: web.Request) -> web.Response:
             await actors.get_instance_actor_row(session)
             actor_url, profile = uris.instance_actor(), uris.instance_home()
             subject = f"acct:{uris.handle(request.app[SETTINGS].domain)}"
+        elif slug.startswith(PERSON_PREFIX):
+            # A member's Person answers only if its member opted in; else as if it did not exist.
+            if await members.findable_person(session, slug) is None:
+                raise NotFound(f"{resource} is not on this instance")
+            actor_url = profile = uris.person(slug)
+            subject = f"acct:{uris.handle(slug)}"
         else:
             await actors.get_group_row(session, slug)
             actor_url = profile = uris.group(slug)
@@ -48,6 +55,9 @@ def _resolve_slug(resource: str, base: str, domain: str) -> str:
         return actors.INSTANCE_ACTOR_SLUG
     prefix = f"{base}/groups/"
     if value.startswith(prefix) and "/" not in value[len(prefix) :]:
+        return value[len(prefix) :]
+    prefix = f"{base}/users/"
+    if value.startswith(prefix) and value[len(prefix) :].startswith(PERSON_PREFIX):
         return value[len(prefix) :]
     raise NotFound(f"{resource} is not on this instance")
 

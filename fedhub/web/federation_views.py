@@ -1,4 +1,4 @@
-"""The inboxes, the activities local actors sent, and the network view of followed groups."""
+"""The inboxes, and the activities local actors sent."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from fedhub.federation.inbox import (
     is_unfetchable_self_delete,
 )
 from fedhub.federation.routing import route
-from fedhub.store import actors, follows, network
-from fedhub.web.render import activity_response, json_response, page, wants_json
+from fedhub.store import actors, follows
+from fedhub.web.render import activity_response
 from fedhub.web.state import DATABASE, FEDERATION, SETTINGS, URIS
 
 log = logging.getLogger("fedhub.inbox")
@@ -80,12 +80,3 @@ async def sent_activity(request: web.Request) -> web.Response:
     if row is None:
         raise NotFound("no such activity")
     return activity_response(row.payload)
-
-
-async def network_view(request: web.Request) -> web.Response:
-    """What followed groups published, newest first (the web-experience issue makes it a page)."""
-    async with request.app[DATABASE].reading() as session:
-        items = await network.list_network(session, limit=50)
-    if wants_json(request) or request.query.get("format") == "json":
-        return json_response([network.item_json(item) for item in items])
-    return page(request, "network.html", items=items)

@@ -1,4 +1,5 @@
-"""Request middleware: errors mapped to status and page in one place, and security headers."""
+"""Request middleware: the interface language, errors mapped to status and page in one place,
+and security headers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from fedhub.errors import FedhubError
+from fedhub.web import i18n
 from fedhub.web.render import json_response, page, wants_json
+from fedhub.web.state import CATALOGUES, SETTINGS
 
 log = logging.getLogger("fedhub.web")
 
@@ -16,7 +19,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Pages load nothing from elsewhere: readers at risk must not leak requests to third parties.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; "
     "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
@@ -24,7 +27,14 @@ CONTENT_SECURITY_POLICY = (
 DISCOVERY = ("/.well-known/", "/nodeinfo")
 
 
-def _error_response(request: web.Request, status: int, reason: str) -> web.StreamResponse:
+def _error_response(
+    request: web.Request,
+    status: int,
+    reason: str,
+    *,
+    explained: bool = True,
+    reason_lang: str = i18n.SOURCE_LANGUAGE,
+) -> web.StreamResponse:
     if request.path.startswith(DISCOVERY):
         # Browser-side clients read discovery errors too, so they carry CORS like the answers.
         response = json_response({"error": reason}, status=status)
@@ -32,7 +42,16 @@ def _error_response(request: web.Request, status: int, reason: str) -> web.Strea
         return response
     if wants_json(request) or request.path.startswith("/api/"):
         return json_response({"error": reason}, status=status)
-    return page(request, "error.html", status=status, status_code=status, reason=reason)
+    # HTTP's own reason phrases ("Not Found") and internal errors say nothing the translated
+    # heading does not; a FedhubError's reason does, so the page shows it.
+    return page(
+        request,
+        "error.html",
+        status=status,
+        status_code=status,
+        reason=reason if explained else "",
+        reason_lang=reason_lang,
+    )
 
 
 @web.middleware
@@ -42,14 +61,31 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except FedhubError as error:
         log.info("%s %s refused: %s (%s)", request.method, request.path, error.reason, error.status)
-        return _error_response(request, error.status, error.reason)
+        lang = error.lang if isinstance(error, i18n.ReaderError) else i18n.SOURCE_LANGUAGE
+        return _error_response(request, error.status, error.reason, reason_lang=lang)
+    except web.HTTPRequestEntityTooLarge:
+        # aiohttp refuses a body over `client_max_size` (uploads) before any view runs.
+        limit = request.app[SETTINGS].max_upload_bytes
+        reason = f"the files sent are larger than this instance's limit of {limit:,} bytes"
+        log.info("%s %s refused: %s (413)", request.method, request.path, reason)
+        return _error_response(request, 413, reason)
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        return _error_response(request, error.status, error.reason)
+        return _error_response(request, error.status, error.reason, explained=False)
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
-        return _error_response(request, 500, "internal error")
+        return _error_response(request, 500, "internal error", explained=False)
+
+
+@web.middleware
+async def interface_language(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Pick the reader's interface language before anything renders, error pages included."""
+    interface = request.app[CATALOGUES].negotiate(
+        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("Accept-Language")
+    )
+    i18n.use_interface(interface)
+    return await handler(request)
 
 
 @web.middleware

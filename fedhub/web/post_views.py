@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from urllib.parse import quote
 
 from aiohttp import web
 
 from fedhub.activitypub.jsonld import fresh_context
-from fedhub.domain.records import PostKind
+from fedhub.domain.records import Place, PostKind
 from fedhub.errors import Gone, NotFound
 from fedhub.federation.to_ap import create_to_ap, post_to_ap
 from fedhub.store import actors, media, posts
-from fedhub.web.render import activity_response, page, wants_json
+from fedhub.web.render import activity_response, page, text_for, wants_json
 from fedhub.web.state import DATABASE, SETTINGS, URIS
+
+OSM = "https://www.openstreetmap.org"
 
 
 async def post(request: web.Request) -> web.Response:
@@ -35,25 +37,25 @@ async def post(request: web.Request) -> web.Response:
             return activity_response(tombstone, status=410)
     if wants_json(request):
         return activity_response(post_to_ap(record, uris, group))
-    lang = request.query.get("lang")
-    text = next((t for t in record.texts if t.lang == lang), record.primary)
-    when: dict[str, str] = {}
-    if record.event is not None:
-        zone = ZoneInfo(record.event.timezone)
-        when = {
-            "local_start": record.event.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            "local_end": record.event.end.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-        }
     return page(
         request,
         f"{kind}.html",
         group=group,
         post=record,
-        text=text,
+        text=text_for(record, request.query.get("lang")),
         handle=uris.handle(slug),
         ap_id=uris.post(slug, kind, public_id),
-        when=when,
+        map_url=map_url(record.event.place) if record.event and record.event.place else None,
     )
+
+
+def map_url(place: Place) -> str | None:
+    """An OpenStreetMap link (only a link: the page itself loads no map from anywhere)."""
+    if place.latitude is not None and place.longitude is not None:
+        lat, lon = f"{place.latitude:.6f}", f"{place.longitude:.6f}"
+        return f"{OSM}/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+    query = place.address or place.name
+    return f"{OSM}/search?query={quote(query)}" if query else None
 
 
 async def post_activity(request: web.Request) -> web.Response:

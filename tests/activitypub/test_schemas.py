@@ -91,7 +91,8 @@ def test_every_fixture_of_an_accepted_kind_is_covered() -> None:
 
 
 def test_every_schema_loads_and_names_itself_by_file() -> None:
-    emitted = {"group", "application", "article", "event", "create", "webfinger", "nodeinfo"}
+    emitted = {"group", "application", "person", "article", "event", "create", "webfinger"}
+    emitted |= {"nodeinfo"}
     emitted |= {"ordered-collection", "ordered-collection-page", "nodeinfo-links", "defs"}
     accepted = {f"remote-{kind}" for kind in ("actor", "object", *ACTIVITY_KINDS)}
     assert set(schema_names()) == emitted | accepted

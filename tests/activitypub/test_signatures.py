@@ -13,7 +13,9 @@ from multidict import CIMultiDict
 from fedhub.activitypub.signatures import (
     Rejected,
     Verified,
+    other_scheme,
     sign_request,
+    sign_request_as,
     sign_request_rfc9421,
     signature_key_id,
     verify_request,
@@ -272,6 +274,39 @@ def test_signing_needs_an_aware_time() -> None:
             private_key_pem=GROUP_PRIVATE_KEY,
             now=datetime(2025, 3, 1, 12, 0),
         )
+
+
+def test_sign_request_as_cavage_is_sign_request() -> None:
+    signed = sign_request_as(
+        "cavage",
+        method="POST",
+        url=INBOX,
+        body=FOLLOW,
+        key_id=GROUP_KEY_ID,
+        private_key_pem=GROUP_PRIVATE_KEY,
+        now=NOW,
+    )
+    assert signed == SIGNED_POST
+
+
+def test_sign_request_as_rfc9421_covers_what_mastodon_requires() -> None:
+    """`@method`, `@target-uri` and `content-digest` covered; `created` and `keyid` given."""
+    signed = sign_request_as(
+        "rfc9421",
+        method="POST",
+        url=INBOX,
+        body=FOLLOW,
+        key_id=GROUP_KEY_ID,
+        private_key_pem=GROUP_PRIVATE_KEY,
+        now=NOW,
+    )
+    assert "Digest" not in signed and signed["Content-Digest"].startswith("sha-256=:")
+    assert signed["Signature-Input"] == (
+        'sig1=("@method" "@target-uri" "date" "content-digest");'
+        f'created={int(NOW.timestamp())};keyid="{GROUP_KEY_ID}";alg="rsa-v1_5-sha256"'
+    )
+    assert verify_group_post(signed) == Verified(GROUP_KEY_ID, "rfc9421")
+    assert other_scheme("rfc9421") == "cavage" and other_scheme("cavage") == "rfc9421"
 
 
 # --- verifying: what is accepted ------------------------------------------------------------

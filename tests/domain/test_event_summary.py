@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fedhub.domain.event_summary import event_summary
+from fedhub.domain.event_summary import event_summary, event_when
 
 KYIV = ZoneInfo("Europe/Kyiv")
 START = datetime(2026, 12, 12, 18, 0, tzinfo=KYIV)
@@ -138,3 +138,44 @@ def test_lead_fills_the_remaining_room() -> None:
     summary = event_summary(START, END, "Europe/Kyiv", "en", "Hall", None, None, "Words " * 200)
     assert 400 < len(summary) < 500
     assert summary.endswith("…")
+
+
+def test_event_pages_show_the_events_zone_and_utc_in_the_readers_language() -> None:
+    """The reader's language decides the words; the zone given decides the clock."""
+    assert (
+        plain(event_when(START, END, "Europe/Kyiv", "uk"))
+        == "сб, 12 груд. 2026 р., 18:00–20:30 (UTC+2)"
+    )
+    assert plain(event_when(START, END, "UTC", "en")) == "Sat, Dec 12, 2026, 4:00 – 6:30 PM (UTC)"
+    over_midnight = plain(event_when(START, NEXT_DAY, "Asia/Tbilisi", "ru"))
+    assert over_midnight == "сб, 12 дек. 2026 г., 20:00 – вс, 13 дек. 2026 г., 04:00 (UTC+4)"
+
+
+@pytest.mark.parametrize(
+    ("lang", "marker"),
+    [
+        ("en", "CANCELLED"),
+        ("uk", "СКАСОВАНО"),
+        ("ru", "ОТМЕНЕНО"),
+        ("ka", "გაუქმებულია"),
+        ("ar", "ملغاة"),
+        ("hy", "ՉԵՂԱՐԿՎԱԾ Է"),
+        ("kk", "ТОҚТАТЫЛДЫ"),
+        ("be", "АДМЕНЕНА"),
+        ("de", "CANCELLED"),  # no word yet: English rather than nothing
+    ],
+)
+def test_a_cancelled_event_says_so_first_in_its_language(lang: str, marker: str) -> None:
+    """Mastodon shows no `ical:status`, so the summary's first words are all its readers get."""
+    summary = event_summary(START, END, "Europe/Kyiv", lang, "Hall", cancelled=True)
+    uncancelled = event_summary(START, END, "Europe/Kyiv", lang, "Hall")
+    assert summary == f"{marker} · {uncancelled}"
+
+
+def test_a_cancelled_event_with_long_parts_keeps_the_marker_and_stays_under_500() -> None:
+    summary = event_summary(
+        START, NEXT_DAY, "Europe/Kyiv", "uk", "Місце " * 50, "адреса " * 50,
+        "https://example.org/" + "a" * 300, "Опис. " * 200, cancelled=True,
+    )  # fmt: skip
+    assert plain(summary).startswith("СКАСОВАНО · сб, 12 груд. 2026 р.")
+    assert len(summary) < 500

@@ -110,7 +110,8 @@ async def test_three_instances(make_node) -> None:  # type: ignore[no-untyped-de
     # Almaty is down while Kyiv publishes; it follows first, so a delivery is owed to it.
     await follows.follow(almaty.ctx, "almaty", kyiv.handle("kyiv"))
     await eventually(lambda: _is(following_state(almaty, "almaty"), "accepted"), "Accept 2")
-    assert "Report from Kyiv" in await network_names(almaty), "following backfills the outbox"
+    # Following backfills the outbox, after the Accept is committed.
+    await eventually(lambda: _has(network_names(almaty), {"Report from Kyiv"}), "backfill")
     await almaty.stop()
     await article(kyiv, "kyiv", "While Almaty was away")
     await eventually(lambda: _has(network_names(tbilisi), {"While Almaty was away"}), "Create")
@@ -132,6 +133,17 @@ async def test_three_instances(make_node) -> None:  # type: ignore[no-untyped-de
     await sharing.share(tbilisi.ctx, "tbilisi", paper)
     tbilisi.ctx.wake_delivery()
     await eventually(lambda: _has(network_names(almaty), {"Lab paper"}), "Announce")
+
+    # Tbilisi takes the share back: Almaty, which follows neither Kyiv's lab nor anyone else
+    # boosting the paper, no longer shows it; Tbilisi, which follows the lab, still does.
+    await sharing.unshare(tbilisi.ctx, "tbilisi", paper)
+    tbilisi.ctx.wake_delivery()
+
+    async def paper_unshared() -> bool:
+        return "Lab paper" not in await network_names(almaty)
+
+    await eventually(paper_unshared, "Undo Announce")
+    assert "Lab paper" in await network_names(tbilisi)
 
     # Deletion reaches followers.
     await publish.delete_post(kyiv.database, kyiv.settings, report)
@@ -202,7 +214,10 @@ async def test_a_group_that_approves_followers_by_hand(make_node) -> None:  # ty
     await article(kyiv, "kyiv", "Not for pending followers")
     await follows.answer_follower(kyiv.ctx, "kyiv", tbilisi.uris.group("tbilisi"), accept=True)
     await eventually(lambda: _is(following_state(tbilisi, "tbilisi"), "accepted"), "approval")
-    assert "Not for pending followers" in await network_names(tbilisi), "backfilled on accept"
+    # The backfill runs after the Accept is committed: wait for it rather than race it.
+    await eventually(
+        lambda: _has(network_names(tbilisi), {"Not for pending followers"}), "backfill on accept"
+    )
     # Removing a follower sends Reject: the other side stops counting itself a follower.
     await follows.answer_follower(kyiv.ctx, "kyiv", tbilisi.uris.group("tbilisi"), accept=False)
     await eventually(lambda: _is(following_state(tbilisi, "tbilisi"), "rejected"), "removal")

@@ -96,6 +96,16 @@ async def test_articles_and_events_dereference_and_validate(demo: Instance) -> N
     assert kinds == {"Article", "Event"}
 
 
+@pytest.mark.parametrize("number", ["0", "-1", "x", "²", "1000001"])
+async def test_a_bad_collection_page_number_is_a_400(demo: Instance, number: str) -> None:
+    async with demo.http.get(
+        f"{demo.uris.outbox('demo')}?page={number}",
+        headers={"Accept": "application/activity+json"},
+    ) as response:
+        assert response.status == 400
+        assert "page" in (await response.json(content_type=None))["error"]
+
+
 async def test_translated_article_carries_every_language(demo: Instance) -> None:
     page = await get_json(demo, f"{demo.uris.outbox('demo')}?page=1")
     report = next(
