@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Literal
 
 from cryptography.exceptions import InvalidSignature
@@ -175,8 +177,13 @@ def verify_request(
     return Rejected("unsigned")
 
 
-def parse_cavage_signature(value: str) -> dict[str, str] | None:
-    """The Signature header's parameters with lower-cased names; None when it is malformed."""
+@lru_cache(maxsize=256)
+def parse_cavage_signature(value: str) -> Mapping[str, str] | None:
+    """The Signature header's parameters with lower-cased names; None when it is malformed.
+
+    Cached (read-only) because the inbox reads the keyId before fetching the key and verifies
+    after: the second parse of the same header is a lookup.
+    """
     params: dict[str, str] = {}
     text, position = value.strip(), 0
     while position < len(text):
@@ -188,7 +195,7 @@ def parse_cavage_signature(value: str) -> dict[str, str] | None:
             return None
         params[name] = match.group(2) if match.group(2) is not None else match.group(3)
         position = match.end()
-    return params
+    return MappingProxyType(params)
 
 
 def verify_cavage(

@@ -42,14 +42,13 @@ async def author_of(ctx: FederationContext, document: Any, sender: RemoteActor) 
 def may_delete(owner: RemoteActor, sender: RemoteActor, object_uri: str) -> bool:
     """Whether `sender` may delete the stored object `object_uri` kept under `owner`.
 
-    Its owner may; so may a member of a Mobilizon group deleting the group's event, by the same
-    rule as `author_of`: the owner is a `Group`, and the object and the signed sender are both
-    on the group's origin (one server, holding both actors' keys, vouches for the deletion).
+    Its owner may; so may a member of a Mobilizon group deleting the group's event when the
+    signed sender is on the object's own origin, the server that holds and answers for it.
+    That covers both ways fedhub keeps a group's object: on the group's origin (`author_of`:
+    one server holds the group's and the member's keys) and relayed from a member's own server
+    (`handlers.announce`), where the member's server is the object's authority, not the group's.
+    Nobody on a third server may, nor anyone deleting a person's object.
     """
     if owner.id == sender.id:
         return True
-    return (
-        owner.type == "Group"
-        and same_origin(object_uri, owner.uri)
-        and same_origin(sender.uri, owner.uri)
-    )
+    return owner.type == "Group" and same_origin(object_uri, sender.uri)

@@ -29,19 +29,28 @@ async def trusted_object(ctx: FederationContext, value: Any, sender: RemoteActor
     return await ctx.resolver.fetch(object_id)
 
 
-def check_author(document: dict[str, Any], author: RemoteActor) -> None:
+def check_author(document: dict[str, Any], author: RemoteActor, *, relayed: bool = False) -> None:
+    """Refuse an object not attributed to `author`, or not on its server unless `relayed`.
+
+    `relayed`: a Group's signed Announce vouches for its member's object on another server,
+    which was fetched from its own origin (see `handlers.announce`).
+    """
     attributed = id_of(document.get("attributedTo"))
     if isinstance(document.get("attributedTo"), list):
         owners = [id_of(item) for item in document["attributedTo"]]
         attributed = author.uri if author.uri in owners else (owners[0] if owners else None)
     if attributed != author.uri:
         raise Forbidden(f"the object is attributed to {attributed}, not to {author.uri}")
-    if not same_origin(str(document.get("id")), author.uri):
+    if not relayed and not same_origin(str(document.get("id")), author.uri):
         raise Forbidden("the object is not on its author's server")
 
 
 def object_row(
-    document: dict[str, Any], author: RemoteActor, *, validated: bool = False
+    document: dict[str, Any],
+    author: RemoteActor,
+    *,
+    validated: bool = False,
+    relayed: bool = False,
 ) -> remote.ObjectRow:
     """An object checked and sanitised for storing, refused before anything is written.
 
@@ -49,15 +58,20 @@ def object_row(
     """
     if not validated:
         validate(document, "remote-object")
-    check_author(document, author)
+    check_author(document, author, relayed=relayed)
     return remote.ObjectRow(object_from_ap(document), author.id, document)
 
 
 async def store_object(
-    session: AsyncSession, document: dict[str, Any], author: RemoteActor, *, validated: bool = False
+    session: AsyncSession,
+    document: dict[str, Any],
+    author: RemoteActor,
+    *,
+    validated: bool = False,
+    relayed: bool = False,
 ) -> RemoteObject:
     """Store an object; `validated` when it came embedded in an activity checked as a whole."""
-    row = object_row(document, author, validated=validated)
+    row = object_row(document, author, validated=validated, relayed=relayed)
     return await remote.put_remote_object(session, row.fields, author, document)
 
 

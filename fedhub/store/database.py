@@ -38,7 +38,10 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if not self.is_sqlite:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # No pool_pre_ping: it costs a round trip per checkout, on every inbox commit. A
+            # connection dropped by the server fails one transaction and SQLAlchemy then drops
+            # the pool's stale connections; recycling keeps idle ones under server time-outs.
+            kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

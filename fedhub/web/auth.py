@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -21,12 +20,10 @@ from fedhub.actions import accounts as account_actions
 from fedhub.domain.accounts import Account, has_group_role, new_token
 from fedhub.domain.throttle import SlidingWindow
 from fedhub.errors import Forbidden, Unauthorized
-from fedhub.web.middleware import Handler
+from fedhub.web.middleware import SIGNED_ROUTES, Handler, is_signed_post
 from fedhub.web.state import DATABASE, SETTINGS, TEMPLATES
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Servers post activities here, authenticated by HTTP signatures rather than cookies.
-SIGNED_ROUTES = re.compile(r"/inbox|/actor/inbox|/groups/[^/]+/inbox|/users/[^/]+/inbox")
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -177,6 +174,8 @@ async def check_csrf(request: web.Request) -> None:
 @web.middleware
 async def csrf_protection(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every state-changing request carries the token, except signed server-to-server posts."""
+    if is_signed_post(request):
+        return await handler(request)  # no session, no form: authenticated by its signature
     routed = request.match_info.http_exception is None  # unrouted: let it answer 404 or 405
     if routed and request.method in UNSAFE_METHODS and not SIGNED_ROUTES.fullmatch(request.path):
         await check_csrf(request)

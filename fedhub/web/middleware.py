@@ -4,6 +4,7 @@ and security headers."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -25,6 +26,17 @@ CONTENT_SECURITY_POLICY = (
 
 
 DISCOVERY = ("/.well-known/", "/nodeinfo")
+
+# Servers post activities here, authenticated by HTTP signatures rather than cookies.
+SIGNED_ROUTES = re.compile(r"/inbox|/actor/inbox|/groups/[^/]+/inbox|/users/[^/]+/inbox")
+
+
+def is_signed_post(request: web.Request) -> bool:
+    """A server's activity: no reader, so the page-only middlewares (language, session) skip it.
+
+    Inbox POSTs are the hot path under federation load; their refusals are JSON in English.
+    """
+    return request.method == "POST" and SIGNED_ROUTES.fullmatch(request.path) is not None
 
 
 def _error_response(
@@ -81,6 +93,9 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 @web.middleware
 async def interface_language(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Pick the reader's interface language before anything renders, error pages included."""
+    if is_signed_post(request):
+        i18n.use_interface(i18n.ENGLISH)  # not a keep-alive neighbour's language
+        return await handler(request)
     interface = request.app[CATALOGUES].negotiate(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("Accept-Language")
     )

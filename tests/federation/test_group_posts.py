@@ -11,7 +11,7 @@ import pytest
 from fedhub.actions.groups import create_group
 from fedhub.activitypub.keys import KeyPair, generate_key_pair
 from fedhub.store import network, remote
-from fedhub.store.tables import InboxActivity, RemoteObject
+from fedhub.store.tables import InboxActivity, RemoteBoost, RemoteObject
 from tests.conftest import Instance, shared_fixture
 from tests.federation.fake_peer import FakePeer
 from tests.federation.test_inbox import count, followed, post
@@ -190,3 +190,105 @@ async def test_a_person_cannot_delete_another_persons_post_of_the_same_server(
     async with instance.database.reading() as session:
         event = await remote.get_remote_object(session, event_id)
     assert event is not None and event.deleted_at is None
+
+
+def relayed_event(group_server: FakePeer, member_server: FakePeer, group_uri: str) -> str:
+    """A group event whose member writes on another server than the group's: the event lives on
+    the member's server, `attributedTo` the group, which relays it with an `Announce`."""
+    member = member_server.actor("user", generate_key_pair())
+    event = group_event(member_server, member, group_uri)["object"]
+    assert not event["id"].startswith(group_server.base)
+    member_server.documents[event["id"].removeprefix(member_server.base)] = event
+    return str(event["id"])
+
+
+def relay(group_uri: str, event: dict[str, Any] | str, n: int = 1) -> dict[str, Any]:
+    return {
+        "id": f"{group_uri}/announces/{n}",
+        "type": "Announce",
+        "actor": group_uri,
+        "object": event,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+
+
+async def test_a_group_relays_its_members_event_from_another_server(
+    instance: Instance,
+    group: str,
+    mobilizon: FakePeer,
+    elsewhere: FakePeer,
+    member_keys: KeyPair,
+    intruder_keys: KeyPair,
+) -> None:
+    group_keys = generate_key_pair()
+    mobilizon_group = mobilizon.actor("group", group_keys, kind="Group")
+    await follow_group(instance, mobilizon_group)
+    member = elsewhere.actor("user", member_keys)
+    event = group_event(elsewhere, member, mobilizon_group)["object"]
+    event_id = event["id"]
+    path = event_id.removeprefix(elsewhere.base)
+    elsewhere.documents[path] = event
+
+    # Embedded with a changed name: it is not on the group's server, so it is fetched again
+    # from the member's server and the embed is not believed.
+    planted = {**event, "name": "Not what the member wrote"}
+    key = f"{mobilizon_group}#main-key"
+    assert await post(instance, relay(mobilizon_group, planted), group_keys, key) == 202
+    assert elsewhere.fetches[path] == 1
+    async with instance.database.reading() as session:
+        [item] = await network.list_network(session)
+    assert item.uri == event_id and item.name == "My first event" and item.type == "Event"
+    assert item.actor_uri == mobilizon_group, "shown as the group's, not the member's"
+
+    def deletion(actor: str, n: int) -> dict[str, Any]:
+        return {"id": f"{actor}/delete/{n}", "type": "Delete", "actor": actor, "object": event_id}
+
+    # Someone else on the group's server is not the event's origin: no change.
+    other_keys = generate_key_pair()
+    other = mobilizon.actor("other", other_keys)
+    assert await post(instance, deletion(other, 1), other_keys, f"{other}#main-key") == 202
+    async with instance.database.reading() as session:
+        assert [i.uri for i in await network.list_network(session)] == [event_id]
+
+    # The member, on the server that holds the event, deletes it: it leaves the network view.
+    assert await post(instance, deletion(member, 1), member_keys, f"{member}#main-key") == 202
+    async with instance.database.reading() as session:
+        assert await network.list_network(session) == []
+        stored = await remote.get_remote_object(session, event_id)
+    assert stored is not None and stored.deleted_at is not None
+
+
+async def test_a_group_cannot_relay_another_groups_event(
+    instance: Instance, group: str, mobilizon: FakePeer, elsewhere: FakePeer
+) -> None:
+    """The waiver is the announcing group's word for its own events, not for anyone else's."""
+    group_keys = generate_key_pair()
+    mobilizon_group = mobilizon.actor("group", group_keys, kind="Group")
+    await follow_group(instance, mobilizon_group)
+    victim = mobilizon.actor("victim", generate_key_pair(), kind="Group")
+    await instance.federation.resolver.actor(victim)  # known here, a Group
+    event_id = relayed_event(mobilizon, elsewhere, victim)
+
+    key = f"{mobilizon_group}#main-key"
+    assert await post(instance, relay(mobilizon_group, event_id), group_keys, key) == 403
+    assert await count(instance, RemoteObject) == 0
+    assert await count(instance, RemoteBoost) == 0
+    assert await count(instance, InboxActivity) == 0
+
+
+async def test_a_person_announcing_a_group_event_is_not_a_relay(
+    instance: Instance, group: str, mobilizon: FakePeer, elsewhere: FakePeer
+) -> None:
+    """Only the group itself vouches for its event on another server; a person's boost does not."""
+    mobilizon_group = mobilizon.actor("group", generate_key_pair(), kind="Group")
+    await follow_group(instance, mobilizon_group)
+    person_keys = generate_key_pair()
+    person = mobilizon.actor("person", person_keys)
+    await follow_group(instance, person)
+    event_id = relayed_event(mobilizon, elsewhere, mobilizon_group)
+
+    boost = {**relay(person, event_id), "actor": person}
+    assert await post(instance, boost, person_keys, f"{person}#main-key") == 403
+    assert await count(instance, RemoteObject) == 0
+    assert await count(instance, RemoteBoost) == 0
+    assert await count(instance, InboxActivity) == 0

@@ -21,8 +21,13 @@ async def handle(incoming: Delivered) -> None:
         async with incoming.once():
             return
     author = await ctx.resolver.actor(author_uri)
+    # Mobilizon relays a group event written on a member's own server as the group's Announce:
+    # the object is the group's, but lives on the member's server. The group's signed Announce
+    # vouches for it, and `document` was fetched from its own origin (an embed is believed
+    # only from the group's origin), so only the object-on-its-author's-server check is waived.
+    relayed = author.id == incoming.actor.id and author.type == "Group"
     async with incoming.once() as session:
         if session is None:
             return
-        await store_object(session, document, author)
+        await store_object(session, document, author, relayed=relayed)
         await boosts.record_boost(session, incoming.id, incoming.actor.id, str(document["id"]))
