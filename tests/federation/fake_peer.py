@@ -55,6 +55,13 @@ class FakePeer:
         if self.runner is not None:
             await self.runner.cleanup()
 
+    async def __aenter__(self) -> FakePeer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
     async def _get(self, request: web.Request) -> web.Response:
         self.fetches[request.path] += 1
         document = self.documents.get(request.path)

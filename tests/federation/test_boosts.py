@@ -29,18 +29,14 @@ def author_keys() -> KeyPair:
 
 @pytest.fixture
 async def boosters() -> AsyncIterator[FakePeer]:
-    fake = FakePeer()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with FakePeer() as fake:
+        yield fake
 
 
 @pytest.fixture
 async def authors() -> AsyncIterator[FakePeer]:
-    fake = FakePeer()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with FakePeer() as fake:
+        yield fake
 
 
 @pytest.fixture

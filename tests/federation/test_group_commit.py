@@ -38,10 +38,8 @@ def alice_keys() -> KeyPair:
 
 @pytest.fixture
 async def peer() -> AsyncIterator[FakePeer]:
-    fake = FakePeer()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with FakePeer() as fake:
+        yield fake
 
 
 def activity(n: int) -> str:

@@ -31,18 +31,14 @@ def intruder_keys() -> KeyPair:
 
 @pytest.fixture
 async def mobilizon() -> AsyncIterator[FakePeer]:
-    fake = FakePeer()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with FakePeer() as fake:
+        yield fake
 
 
 @pytest.fixture
 async def elsewhere() -> AsyncIterator[FakePeer]:
-    fake = FakePeer()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with FakePeer() as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -37,18 +37,14 @@ def mallory_keys() -> KeyPair:
 
 @pytest.fixture
 async def peer() -> AsyncIterator[FakePeer]:
-    fake = FakePeer()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with FakePeer() as fake:
+        yield fake
 
 
 @pytest.fixture
 async def other_peer() -> AsyncIterator[FakePeer]:
-    fake = FakePeer()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with FakePeer() as fake:
+        yield fake
 
 
 @pytest.fixture
