@@ -56,6 +56,26 @@ async def list_followers(
     return [(actor, follower) for actor, follower in (await session.execute(query)).all()]
 
 
+async def page_followers(
+    session: AsyncSession, local_actor_id: int, state: str, *, before_id: int | None, limit: int
+) -> tuple[list[tuple[RemoteActor, Follower]], int | None]:
+    """One page of followers in `state`, newest first, and the id the next page starts
+    before (None on the last page): a group may have thousands, a spammer may send thousands."""
+    query = (
+        select(RemoteActor, Follower)
+        .join(Follower, Follower.remote_actor_id == RemoteActor.id)
+        .where(Follower.local_actor_id == local_actor_id, Follower.state == state)
+        .order_by(Follower.id.desc())
+        .limit(limit + 1)
+    )
+    if before_id is not None:
+        query = query.where(Follower.id < before_id)
+    rows = [(actor, follower) for actor, follower in (await session.execute(query)).all()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1][1].id if more else None
+
+
 async def follower_inboxes(
     session: AsyncSession, local_actor_id: int
 ) -> list[tuple[str, str | None]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from fedhub.actions.follows import answer_follower, follow, unfollow
@@ -29,19 +32,47 @@ def remote_handle(actor: RemoteActor) -> str:
     return actor.uri
 
 
+FOLLOWERS_PAGE = 100
+# Each list pages on its own: `?before=` for followers, `?pending_before=` for requests.
+CURSORS = {"accepted": "before", "pending": "pending_before"}
+
+
 async def followers_page(request: web.Request) -> web.Response:
     group = await group_for_editor(request)
+    lists: dict[str, Any] = {}
     async with request.app[DATABASE].reading() as session:
         row = await actors.get_group_row(session, group.slug)
-        rows = await follows.list_followers(session, row.id)
-    people = [(actor, state.state, remote_handle(actor)) for actor, state in rows]
-    return editor_page(
-        request,
-        "editor/followers.html",
-        group=group,
-        pending=[p for p in people if p[1] == "pending"],
-        accepted=[p for p in people if p[1] == "accepted"],
-    )
+        for state, cursor in CURSORS.items():
+            rows, next_before = await follows.page_followers(
+                session,
+                row.id,
+                state,
+                before_id=_cursor(request, cursor),
+                limit=FOLLOWERS_PAGE,
+            )
+            lists[state] = [(actor, state, remote_handle(actor)) for actor, _ in rows]
+            lists[f"{state}_pages"] = _page_links(request, cursor, next_before)
+    return editor_page(request, "editor/followers.html", group=group, **lists)
+
+
+def _cursor(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise InvalidInput(f"{name} must be a positive whole number")
+    return int(raw)
+
+
+def _page_links(request: web.Request, cursor: str, next_before: int | None) -> dict[str, str]:
+    """The next page's and the first page's addresses of one list; the other list's stays."""
+    kept = {k: v for k, v in request.query.items() if k in CURSORS.values() and k != cursor}
+    links = {}
+    if next_before is not None:
+        links["older_url"] = f"{request.path}?{urlencode({**kept, cursor: next_before})}"
+    if cursor in request.query:
+        links["newest_url"] = f"{request.path}?{urlencode(kept)}" if kept else request.path
+    return links
 
 
 async def answer_follower_form(request: web.Request) -> web.Response:

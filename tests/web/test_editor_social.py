@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Awaitable, Callable
 
 from fedhub.actions import follows
 from fedhub.store import actors
 from fedhub.store import follows as follow_store
+from fedhub.store.tables import Follower, RemoteActor
+from fedhub.web.editor_social_views import FOLLOWERS_PAGE
 from tests.federation.conftest import Node, eventually, make_node  # noqa: F401 (a fixture)
 from tests.web.editor_browser import EditorBrowser
 from tests.web.test_editor_posts import field_error, field_value
@@ -125,3 +129,49 @@ async def test_an_editor_follows_and_unfollows_a_remote_group_by_handle(
 
 async def _equals(value: Awaitable[list[str]], expected: list[str]) -> bool:
     return await value == expected
+
+
+async def test_the_followers_page_is_paged(make_node: MakeNode) -> None:  # noqa: F811
+    kyiv = await make_node("kyiv", "kyiv")
+    async with kyiv.database.transaction() as session:
+        group = await actors.get_group_row(session, "kyiv")
+        for n in range(FOLLOWERS_PAGE + 50):
+            actor = RemoteActor(
+                uri=f"https://peer.example/users/u{n}",
+                type="Person",
+                domain="peer.example",
+                preferred_username=f"u{n}",
+                inbox=f"https://peer.example/users/u{n}/inbox",
+                raw={},
+            )
+            session.add(actor)
+            await session.flush()
+            session.add(
+                Follower(
+                    local_actor_id=group.id,
+                    remote_actor_id=actor.id,
+                    state="pending" if n < 3 else "accepted",
+                    follow_activity_uri=f"{actor.uri}/follow",
+                )
+            )
+    editor = EditorBrowser(kyiv.settings.base_url)
+    try:
+        await editor.log_in(kyiv.database, "olena", "editor", "kyiv")
+        _, first = await editor.get("/editor/kyiv/followers")
+        shown = set(re.findall(r"@(u\d+)@peer\.example", first))
+        # Newest first: the 3 pending requests, then the 100 newest of 147 followers.
+        assert shown == {f"u{n}" for n in range(3)} | {
+            f"u{n}" for n in range(50, FOLLOWERS_PAGE + 50)
+        }
+        older = re.search(r'rel="next" href="([^"]+)"', first)
+        assert older is not None and "before=" in older.group(1)
+        _, second = await editor.get(html.unescape(older.group(1)))
+        rest = set(re.findall(r"@(u\d+)@peer\.example", second)) - {f"u{n}" for n in range(3)}
+        assert rest == {f"u{n}" for n in range(3, 50)}
+        assert 'rel="first" href="/editor/kyiv/followers"' in second
+        assert 'rel="next"' not in second
+        for bad in ("x", "-1", "²"):
+            response, _ = await editor.get(f"/editor/kyiv/followers?before={bad}")
+            assert response.status == 400
+    finally:
+        await editor.close()
