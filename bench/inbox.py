@@ -49,11 +49,14 @@ from fedhub.store import actors, remote
 from fedhub.store.database import Database
 from fedhub.store.tables import Following, InboxActivity, RemoteObject
 from fedhub.web.app import create_app
+from fedhub.web.serving import tune_collector
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 GROUP = "bench"
 GROUP_INTERVAL = 0.010  # the reference's commit interval
-WAYS = ("reference", "fedhub", "each commit")  # "each commit": the reference, one commit each
+WAYS = ("reference", "fedhub", "each commit")
+# The search index of remote objects (a row per object on both databases, migration 0002).
+REMOTE_SEARCH = Table("remote_object_search", MetaData(), Column("rowid", Integer))  # "each commit": the reference, one commit each
 
 METADATA = MetaData()
 REFERENCE_TABLES = {
@@ -81,7 +84,9 @@ def serve_fedhub(fd: int, data_dir: str, database_url: str, profile: str) -> Non
     async def main() -> None:
         settings = load_settings(Path(data_dir), database_url or None)
         database = Database(settings.resolved_database_url())
-        runner = web.AppRunner(create_app(settings, database))
+        app = create_app(settings, database)
+        tune_collector()  # as `fedhub serve` does
+        runner = web.AppRunner(app)
         await runner.setup()
         await web.SockSite(runner, socket.socket(fileno=fd), backlog=1024).start()
         stop = asyncio.Event()
@@ -198,10 +203,12 @@ def listening_socket() -> socket.socket:
     return sock
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time a process has used so far (user + system), from /proc; 0 where there is none."""
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """CPU time a process (or one of its threads) has used so far, user + system, from /proc;
+    0 where there is none."""
+    stat = Path(f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat")
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        fields = stat.read_text().rpartition(")")[2].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -402,14 +409,17 @@ async def bench(args: argparse.Namespace, folder: Path, database_url: str) -> bo
                 # Alternate the order, so neither side always runs on a warmer machine.
                 order = WAYS if r % 2 == 0 else WAYS[1::-1] + WAYS[2:]
                 for way in order:
-                    before = cpu_seconds(servers[way].pid)
+                    pid = servers[way].pid
+                    before, loop_before = cpu_seconds(pid), cpu_seconds(pid, pid)
                     seconds, statuses = await load(http, urls[way], requests, args.concurrency)
-                    cpu[way].append((cpu_seconds(servers[way].pid) - before) / len(requests))
+                    cpu[way].append((cpu_seconds(pid) - before) / len(requests))
+                    loop_cpu = (cpu_seconds(pid, pid) - loop_before) / len(requests)
                     failures.update(s for s in statuses.elements() if s != 202)
                     times[way].append(seconds)
                     print(
                         f"  round {r + 1} {way + ':':12} {len(requests) / seconds:6.0f} /s"
-                        f"  ({seconds:5.2f} s, server CPU {cpu[way][-1] * 1e6:5.0f} µs each)",
+                        f"  ({seconds:5.2f} s, server CPU {cpu[way][-1] * 1e6:5.0f} µs each,"
+                        f" {loop_cpu * 1e6:4.0f} in its event loop's thread)",
                         flush=True,
                     )
     finally:
@@ -422,6 +432,7 @@ async def bench(args: argparse.Namespace, folder: Path, database_url: str) -> bo
     stored = {
         "fedhub objects": await count(database, RemoteObject),
         "fedhub ids": await count(database, InboxActivity) - 1,  # less the Follow
+        "fedhub search index": await count(database, REMOTE_SEARCH),
         **{way: await count(database, table) for way, table in REFERENCE_TABLES.items()},
     }
     await database.close()

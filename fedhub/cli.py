@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-
-from aiohttp import web
 
 from fedhub.actions import accounts, demo, edits, follows, groups, publish, sharing
 from fedhub.actions.instance import init_instance, open_instance
@@ -26,7 +23,7 @@ from fedhub.store import follows as follow_store
 from fedhub.store.database import Database
 from fedhub.store.tables import RemoteActor
 from fedhub.uris import Uris
-from fedhub.web.app import create_app
+from fedhub.web import serving
 from fedhub.web.editor_forms import article_values, event_values
 
 Command = Callable[[argparse.Namespace], Awaitable[None]]
@@ -670,12 +667,7 @@ async def cmd_network_list(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    settings = load_settings(args.data, args.database_url)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    print(f"fedhub serving {settings.base_url} on http://{args.host}:{args.port}", flush=True)
-    web.run_app(create_app(settings), host=args.host, port=args.port, print=None)
+    serving.serve(load_settings(args.data, args.database_url), args.host, args.port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

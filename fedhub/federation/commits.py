@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -19,7 +20,7 @@ from fedhub.store.database import Database
 
 log = logging.getLogger("fedhub.inbox")
 
-GROUP_WINDOW = 0.010  # seconds a group stays open for more activities after its first
+GROUP_WINDOW = 0.010  # seconds a group may stay open for requests still being checked
 MAX_GROUP = 256  # activities in one group at most
 POSTGRESQL_WRITERS = 1  # see GroupCommit: SQLite always has one
 
@@ -27,6 +28,19 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 # Writes many items of one kind in the session handed to it, one result per item, in order.
 WriteAll = Callable[[AsyncSession, Sequence[Item]], Awaitable[Sequence[Result]]]
+# Work a writer does in transactions of its own after each group (and once at start).
+FollowUp = Callable[[Database], Awaitable[object]]
+
+
+@dataclass(eq=False)
+class _Arrival:
+    """An inbox request counted by `GroupCommit.arriving` until it reaches a writer."""
+
+    counted: bool = True
+
+
+# The arrival of the request this task serves: its writes mark it as having reached a writer.
+_ARRIVAL: ContextVar[_Arrival | None] = ContextVar("fedhub_inbox_arrival", default=None)
 
 
 @dataclass(eq=False)
@@ -57,9 +71,12 @@ class GroupCommit:
     A transaction costs more than the few rows an activity writes, so each writer opens one and
     hands its session to the waiting activities one after another; each runs its block in a
     SAVEPOINT, so a block that raises rolls back only its own writes and the error reaches its
-    request alone. The writer commits once the group's first activity has waited `window`
-    seconds or the group holds `max_group` activities, and only then lets every request of the
-    group go on: an answer still means "durably committed".
+    request alone. The writer commits as soon as no inbox request is still being checked on its
+    way to the writer (`arriving`), or once the group's first activity has waited `window`
+    seconds (a request is fetching a key, say), or when the group holds `max_group`
+    activities; only then does it let every request of the group go on: an answer still means
+    "durably committed". Waiting for nobody is what keeps a burst fast: a fixed window would
+    leave the writer idle while every sender waits for its answer before sending more.
 
     An activity always goes to the same writer (by its id), so a copy of it arriving while the
     first is in the same group runs after it in the same transaction and finds it seen. SQLite
@@ -69,6 +86,11 @@ class GroupCommit:
 
     A block must use only the session it is handed: no network, no transaction of its own (it
     would wait for a lock the writer holds while the writer waits for the block).
+
+    `follow_up` is work that may come after the commit, such as indexing what the group stored
+    for search (`store.search.drain_backlog`): the writer does it between groups, while the
+    next group's requests are being checked, and once at start for what a crash left. Being the
+    writer's, it never waits for SQLite's write lock.
 
     The commonest activities need no block: `write` queues a plain item (a checked Create's
     rows), and the writer writes all the items of a kind that arrived together with one
@@ -85,10 +107,15 @@ class GroupCommit:
         writers: int = POSTGRESQL_WRITERS,
         window: float = GROUP_WINDOW,
         max_group: int = MAX_GROUP,
+        follow_up: FollowUp | None = None,
     ) -> None:
         count = 1 if database.is_sqlite else writers
         self.database = database
-        self._writers = [_Writer(database, window, max_group) for _ in range(count)]
+        self._checking = 0  # requests arrived, not yet at a writer
+        self._writers = [
+            _Writer(database, window, max_group, lambda: self._checking, self._joined, follow_up)
+            for _ in range(count)
+        ]
 
     async def __aenter__(self) -> GroupCommit:
         for writer in self._writers:
@@ -103,6 +130,35 @@ class GroupCommit:
     ) -> None:
         """Let the writers finish the activities already waiting, then stop them."""
         await asyncio.gather(*(writer.close() for writer in self._writers))
+
+    @contextmanager
+    def arriving(self) -> Iterator[None]:
+        """Count an inbox request as being checked until it reaches a writer or is answered.
+
+        A group commits once no request counted here is still on its way: there is no one
+        left to wait for. With several writers, a request on its way to one holds them all.
+        """
+        arrival = _Arrival()
+        token = _ARRIVAL.set(arrival)
+        self._checking += 1
+        try:
+            yield
+        finally:
+            _ARRIVAL.reset(token)
+            self._leave(arrival)
+
+    def _joined(self) -> None:
+        """The current request's activity is queued at a writer: it is no longer on its way."""
+        arrival = _ARRIVAL.get()
+        if arrival is not None:
+            self._leave(arrival)
+
+    def _leave(self, arrival: _Arrival) -> None:
+        if arrival.counted:
+            arrival.counted = False
+            self._checking -= 1
+            for writer in self._writers:
+                writer.nudge()
 
     @asynccontextmanager
     async def turn(self, activity_id: str) -> AsyncIterator[AsyncSession]:
@@ -123,6 +179,7 @@ class GroupCommit:
         if not writer.running:  # shutting down: the item commits on its own
             async with self.database.transaction() as session:
                 (result,) = await write_all(session, [item])
+            await writer.after_group()
             return result
         return await writer.write(item, write_all)
 
@@ -130,23 +187,42 @@ class GroupCommit:
 class _Writer:
     """One transaction at a time; the activities waiting for it take turns in it."""
 
-    def __init__(self, database: Database, window: float, max_group: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        window: float,
+        max_group: int,
+        checking: Callable[[], int],
+        joined: Callable[[], None],
+        follow_up: FollowUp | None,
+    ) -> None:
         self.database = database
         self.window = window
         self.max_group = max_group
+        self._checking = checking
+        self._joined = joined
+        self._follow_up = follow_up
         self._waiting: deque[_Turn | _Batched[Any, Any]] = deque()
         self._arrived = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
-        # While a group is open, an item wakes the writer only when it fills the group: the
-        # writer takes the others when the window closes (a wake-up per item cost more CPU
-        # than writing it).
+        # While a group is open, an item wakes the writer only when it fills the group or is
+        # the last one on its way: the writer takes the others then (a wake-up per item cost
+        # more CPU than writing it).
         self._group_open = False
         self._held = 0
 
     @property
     def running(self) -> bool:
         return not self._closing and self._task is not None and not self._task.done()
+
+    def _nobody_on_the_way(self) -> bool:
+        return self._checking() == 0
+
+    def nudge(self) -> None:
+        """A request reached a writer or was answered: an open group may now commit."""
+        if self._group_open and self._nobody_on_the_way():
+            self._arrived.set()
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="fedhub-inbox-writer")
@@ -163,6 +239,7 @@ class _Writer:
         turn = _Turn(loop.create_future(), loop.create_future(), loop.create_future(), loop.time())
         self._waiting.append(turn)
         self._arrived.set()
+        self._joined()
         try:
             session = await turn.handed
         except asyncio.CancelledError:
@@ -183,15 +260,26 @@ class _Writer:
         self._waiting.append(batched)
         if not self._group_open or self._held + len(self._waiting) >= self.max_group:
             self._arrived.set()
+        self._joined()  # the last one on its way wakes the writer (`nudge`)
         return await batched.committed
 
     async def _run(self) -> None:
+        await self.after_group()  # what a crash left
         while self._waiting or not self._closing:
             if self._waiting:
                 await self._group()
+                await self.after_group()
             else:
                 self._arrived.clear()
                 await self._arrived.wait()
+
+    async def after_group(self) -> None:
+        if self._follow_up is None:
+            return
+        try:
+            await self._follow_up(self.database)
+        except Exception as error:  # the activities are committed; the writer must go on
+            log.warning("inbox: the work after a group failed: %s", error)
 
     async def _group(self) -> None:
         self._group_open = True
@@ -202,7 +290,8 @@ class _Writer:
             self._held = 0
 
     async def _fill_and_commit(self) -> None:
-        """Hand the session round until the group is full or its window has passed; commit."""
+        """Hand the session round until the group is full, awaits nobody, or its window has
+        passed; commit."""
         kept: list[_Turn | _Batched[Any, Any]] = []
         pending: list[_Batched[Any, Any]] = []  # items not yet written
         handed = 0
@@ -220,7 +309,7 @@ class _Writer:
                 while len(kept) + len(pending) < self.max_group:
                     if not self._waiting:
                         wait = closes_at - loop.time()
-                        if wait <= 0 or self._closing:
+                        if wait <= 0 or self._closing or self._nobody_on_the_way():
                             break
                         self._arrived.clear()
                         with contextlib.suppress(TimeoutError):

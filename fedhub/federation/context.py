@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,11 @@ class FederationContext:
     # (groups are never deleted or renamed; one made by another process is looked up once).
     known_groups: set[str] = field(default_factory=set)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def receiving(self) -> AbstractContextManager[None]:
+        """An inbox request, from its arrival to its answer (`GroupCommit.arriving`)."""
+        commits = self.inbox_commits
+        return commits.arriving() if commits is not None else nullcontext()
 
     def spawn(self, work: Coroutine[Any, Any, Any], what: str) -> None:
         """Run follow-up work (a backfill) after the response, logging rather than losing errors."""

@@ -18,7 +18,7 @@ from fedhub.errors import FedhubError, InvalidDocument, PayloadTooLarge, Unautho
 from fedhub.federation.commits import WriteAll
 from fedhub.federation.context import FederationContext
 from fedhub.federation.from_ap import id_of, is_http_iri, same_origin
-from fedhub.store import remote
+from fedhub.store import remote, search
 from fedhub.store.tables import RemoteActor
 
 log = logging.getLogger("fedhub.inbox")
@@ -89,6 +89,7 @@ class Delivered:
             return await commits.write(self.id, item, write_all)
         async with self.ctx.database.transaction() as session:
             (result,) = await write_all(session, [item])
+        await search.drain_backlog(self.ctx.database)  # the writer's follow-up, as it has none
         return result
 
 

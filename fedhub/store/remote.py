@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.domain.records import RemoteActorFields, RemoteObjectFields
+from fedhub.store import search
 from fedhub.store.tables import Following, InboxActivity, RemoteActor, RemoteObject
 
 _activities = InboxActivity.__table__
@@ -114,6 +115,7 @@ async def put_remote_object(
     row.raw = raw
     row.deleted_at = None
     await session.flush()
+    await search.index_backlog(session, [row.id])
     return row
 
 
@@ -165,7 +167,8 @@ async def put_remote_objects(session: AsyncSession, objects: Sequence[ObjectRow]
     """Insert or refresh many objects by their ids at once, as `put_remote_object` does one.
 
     Two statements at most: rows whose copy has a `published` time set it, the others keep the
-    stored one (or now, for a new row).
+    stored one (or now, for a new row). On SQLite the rows reach the search index after the
+    commit: the inbox's writer indexes each group's (`search.index_backlog`).
     """
     latest = {row.fields.uri: row for row in objects}  # one row per id in a statement: the last
     now = datetime.now(UTC)

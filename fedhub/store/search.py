@@ -1,6 +1,7 @@
 """The full-text and tag index (migration 0002): turning a reader's words into safe index queries.
 
-The index tables are kept in sync by database triggers, so nothing here writes. A reader's text
+The index tables are kept in sync by database triggers, except that on SQLite a remote object is
+queued by its trigger and indexed just after its commit (`index_backlog`, migration 0008). A reader's text
 never reaches a query parser as syntax: each word is quoted (FTS5) or quoted as a lexeme
 (PostgreSQL `to_tsquery`), so `"`, `*`, `:`, `&`, `(` or `NEAR` are only characters to look for.
 Words match as prefixes ("правозахисн" finds "правозахисники"), which stands in for the stemmers
@@ -9,6 +10,8 @@ sides (migration 0007 strips them from the index).
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,17 +25,21 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.domain.content import tag_key
 from fedhub.errors import InvalidInput
+from fedhub.store.database import Database
 
 # The index's tables; the test that compares migrations with the models leaves them out, as
 # SQLAlchemy cannot declare an FTS5 table. SQLite adds shadow tables named `<table>_<suffix>`.
-SEARCH_TABLES = ("post_search", "remote_object_search")
+SEARCH_TABLES = ("post_search", "remote_object_search", "remote_search_backlog")
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
+BACKLOG_BATCH = 500  # remote objects indexed in one statement at most
 _TAG_SEPARATORS = str.maketrans("", "", "_\u00b7\u30fb\u200c")
 # Arabic vowel marks (harakat, U+064B-U+065F, U+0670) and tatweel (U+0640): the index holds words
 # without them (migration 0007), so "حُقُوق" finds "حقوق" and the other way round.
@@ -116,3 +123,46 @@ def matching_ids(
     if tag is not None:
         query = query.where(pg.c.tags.contains([tag_token(tag)]))
     return query
+
+
+_BACKLOG = table("remote_search_backlog", column("remote_object_id", Integer))
+_INDEX = text(
+    "INSERT OR REPLACE INTO remote_object_search(rowid, body, tags) "
+    "SELECT id, body, tags FROM remote_object_search_source WHERE id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+async def index_backlog(
+    session: AsyncSession, only: Collection[int] | None = None, *, limit: int = BACKLOG_BATCH
+) -> int:
+    """Index remote objects queued for search (SQLite); how many were indexed.
+
+    FTS5 indexing cost most of an inbox Create's database time, so on SQLite the triggers only
+    queue an object (migration 0008) and this indexes it after the commit: the inbox's writer
+    calls it after each group, `put_remote_object` for its own row, the server at start for
+    what a crash left. `only` limits it to those objects. PostgreSQL indexes in its triggers
+    (in the database server's own process): there is nothing to do.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return 0
+    queued = select(_BACKLOG.c.remote_object_id).order_by(_BACKLOG.c.remote_object_id)
+    if only is not None:
+        queued = queued.where(_BACKLOG.c.remote_object_id.in_(list(only)))
+    ids = list((await session.scalars(queued.limit(limit))).all())
+    if ids:
+        await session.execute(_INDEX, {"ids": ids})
+        await session.execute(_BACKLOG.delete().where(_BACKLOG.c.remote_object_id.in_(ids)))
+    return len(ids)
+
+
+async def drain_backlog(database: Database) -> int:
+    """Index every queued remote object, a batch per transaction; how many."""
+    if not database.is_sqlite:
+        return 0
+    total = 0
+    while True:
+        async with database.transaction() as session:
+            indexed = await index_backlog(session)
+        total += indexed
+        if indexed < BACKLOG_BATCH:
+            return total

@@ -13,6 +13,7 @@ from fedhub.federation.commits import GroupCommit
 from fedhub.federation.setup import federation
 from fedhub.resources import resource_dir
 from fedhub.settings import Settings
+from fedhub.store import search
 from fedhub.store.database import Database
 from fedhub.uris import Uris
 from fedhub.web import (
@@ -128,7 +129,7 @@ def create_app(
     async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         async with (
             federation(settings, app[DATABASE]) as ctx,
-            GroupCommit(ctx.database) as commits,
+            GroupCommit(ctx.database, follow_up=search.drain_backlog) as commits,
         ):
             ctx.inbox_commits = commits
             app[FEDERATION] = ctx

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
 
-from fedhub.errors import FedhubError, NotFound, PayloadTooLarge
+from fedhub.errors import FedhubError, InvalidInput, NotFound, PayloadTooLarge
+from fedhub.federation.context import FederationContext
 from fedhub.federation.inbox import (
     MAX_ACTIVITY_BYTES,
     Incoming,
@@ -24,6 +26,11 @@ log = logging.getLogger("fedhub.inbox")
 async def inbox(request: web.Request) -> web.Response:
     """Verify, check and route one activity; 202 only once its effects are committed."""
     ctx = request.app[FEDERATION]
+    with ctx.receiving():
+        return await _receive(request, ctx)
+
+
+async def _receive(request: web.Request, ctx: FederationContext) -> web.Response:
     slug = request.match_info.get("slug")
     if slug is not None and slug not in ctx.known_groups:
         async with request.app[DATABASE].reading() as session:
@@ -47,7 +54,7 @@ async def inbox(request: web.Request) -> web.Response:
         log.info("inbox refused (%s): %s", error.status, error.reason)
         raise
     handled = await route(delivered)
-    log.info(
+    log.debug(
         "%s %s from %s", "handled" if handled else "ignored", delivered.type, delivered.actor.uri
     )
     return web.Response(status=202, text="accepted" if handled else "ignored")
@@ -56,8 +63,14 @@ async def inbox(request: web.Request) -> web.Response:
 async def read_capped(request: web.Request, limit: int) -> bytes:
     """Read at most `limit` bytes: an inbox must not buffer a huge body (the app's cap is for
     uploads), whether its length is announced or it comes chunked."""
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"activity larger than {limit} bytes")
+    length = request.content_length
+    if length is not None:
+        if length > limit:
+            raise PayloadTooLarge(f"activity larger than {limit} bytes")
+        try:
+            return await request.content.readexactly(length)
+        except asyncio.IncompleteReadError as error:
+            raise InvalidInput("the body is shorter than its Content-Length") from error
     chunks: list[bytes] = []
     size = 0
     while chunk := await request.content.read(65536):

@@ -91,18 +91,39 @@ async def test_an_activity_is_let_go_only_once_committed(database: Database) -> 
     written = asyncio.Event()
 
     async def deliver() -> None:
-        async with commits.turn(activity(1)) as session:
-            await record(session, 1)
-            written.set()
+        with commits.arriving():
+            async with commits.turn(activity(1)) as session:
+                await record(session, 1)
+                written.set()
 
     async with GroupCommit(database, window=0.5) as commits:
-        delivering = asyncio.create_task(deliver())
-        await written.wait()
-        await asyncio.sleep(0.05)  # its block is over; its group is still open
-        assert not delivering.done(), "released before the commit"
-        assert await recorded(database) == set(), "visible before the commit"
+        with commits.arriving():  # another request, still being checked, keeps the group open
+            delivering = asyncio.create_task(deliver())
+            await written.wait()
+            await asyncio.sleep(0.05)  # its block is over; its group is still open
+            assert not delivering.done(), "released before the commit"
+            assert await recorded(database) == set(), "visible before the commit"
         await delivering
         assert await recorded(database) == {activity(1)}
+
+
+async def test_a_group_commits_as_soon_as_no_request_is_on_its_way(
+    database: Database,
+) -> None:
+    sessions: list[AsyncSession] = []
+
+    async def deliver(n: int) -> None:
+        with commits.arriving():
+            await asyncio.sleep(0)  # as if checking its signature
+            async with commits.turn(activity(n)) as session:
+                sessions.append(session)
+                await record(session, n)
+
+    # The window is far longer than the test may take: nobody is left to wait for.
+    async with GroupCommit(database, window=60) as commits:
+        await asyncio.wait_for(asyncio.gather(*(deliver(n) for n in range(5))), timeout=10)
+        assert await recorded(database) == {activity(n) for n in range(5)}
+    assert len({id(session) for session in sessions}) == 1, "one group, one commit"
 
 
 async def test_requests_that_go_away_do_not_stall_the_writer(database: Database) -> None:

@@ -85,11 +85,16 @@ async def test_a_failing_item_fails_alone(database: Database) -> None:
 
 
 async def test_an_item_is_released_only_once_committed(database: Database) -> None:
+    async def request() -> bool:
+        with commits.arriving():
+            return await commits.write(activity(1), 1, Recorder())
+
     async with GroupCommit(database, window=0.3) as commits:
-        writing = asyncio.create_task(commits.write(activity(1), 1, Recorder()))
-        await asyncio.sleep(0.1)
-        assert not writing.done(), "released before the commit"
-        assert await recorded(database) == set()
+        with commits.arriving():  # another request, still being checked, keeps the group open
+            writing = asyncio.create_task(request())
+            await asyncio.sleep(0.1)
+            assert not writing.done(), "released before the commit"
+            assert await recorded(database) == set()
         assert await writing is True
         assert await recorded(database) == {activity(1)}
 
@@ -112,11 +117,17 @@ async def test_a_block_sees_the_items_that_arrived_before_it(database: Database)
 
 async def test_an_item_whose_request_went_away_is_not_written(database: Database) -> None:
     write_all = Recorder()
+
+    async def request(n: int) -> bool:
+        with commits.arriving():
+            return await commits.write(activity(n), n, write_all)
+
     async with GroupCommit(database, writers=1, window=0.2) as commits:
-        gone = asyncio.create_task(commits.write(activity(1), 1, write_all))
-        kept = asyncio.create_task(commits.write(activity(2), 2, write_all))
-        await asyncio.sleep(0.05)
-        gone.cancel()
+        with commits.arriving():  # a request still being checked keeps the group open
+            gone = asyncio.create_task(request(1))
+            kept = asyncio.create_task(request(2))
+            await asyncio.sleep(0.05)
+            gone.cancel()
         assert await kept is True
     assert write_all.lots == [[2]]
     assert await recorded(database) == {activity(2)}

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.actions.instance import init_instance
 from fedhub.actions.publish import add_translation, publish_article
 from fedhub.domain.drafts import validate_article
 from fedhub.errors import InvalidInput
+from fedhub.federation.commits import GroupCommit
+from fedhub.federation.from_ap import object_from_ap
 from fedhub.settings import Settings
+from fedhub.store import remote
 from fedhub.store.database import Database, alembic_config
 from fedhub.store.network import Cursor, NetworkFilters, list_items, list_network
-from fedhub.store.search import fts5_query, search_terms, tag_token, tsquery_text
+from fedhub.store.search import (
+    drain_backlog,
+    fts5_query,
+    search_terms,
+    tag_token,
+    tsquery_text,
+)
 from fedhub.store.tables import RemoteObject
 from fedhub.uris import Uris
-from tests.store.network_data import Seeded, seed
+from tests.store.network_data import TBILISI_ACTOR, Seeded, seed
 
 
 @dataclass
@@ -195,7 +205,9 @@ async def test_the_index_follows_translations_edits_and_deletions(world: World) 
             .where(RemoteObject.uri == s.georgian_uri)
             .values(name="სოლიდარობა", content_html="<p>ახალი</p>")
         )
-    assert await found(world, query="ქალთა") == set()
+    assert await found(world, query="ქალთა") == set(), "an edit leaves the index at once"
+    # On SQLite an edited remote object is indexed again after its commit (migration 0008).
+    await drain_backlog(world.database)
     assert await found(world, query="სოლიდარობა") == {s.georgian_uri}
     async with world.database.transaction() as session:
         await session.execute(delete(RemoteObject).where(RemoteObject.uri == s.arabic_uri))
@@ -270,3 +282,80 @@ async def test_migration_0007_indexes_older_rows_again_and_goes_back(world: Worl
     await to("head")
     assert len(await found(world, scope="all", query="حرية التعبير")) == 1
     assert await found(world, scope="all", query="الإنسان") == {world.seeded.arabic_uri}
+
+
+async def queued(world: World) -> int:
+    if not world.database.is_sqlite:
+        return 0  # PostgreSQL has no backlog
+    async with world.database.reading() as session:
+        return int(await session.scalar(text("SELECT count(*) FROM remote_search_backlog")) or 0)
+
+
+async def put_lot(world: World, *notes: tuple[str, str]) -> None:
+    """Store notes by the Georgian group's actor as the inbox's writer does: a lot at once."""
+    async with world.database.transaction() as session:
+        author = await session.scalar(
+            select(RemoteObject.actor_id).where(RemoteObject.uri == world.seeded.georgian_uri)
+        )
+        assert author is not None
+        rows = []
+        for uri, words in notes:
+            document = {
+                "id": uri,
+                "type": "Note",
+                "attributedTo": TBILISI_ACTOR,
+                "content": f"<p>{words}</p>",
+            }
+            rows.append(remote.ObjectRow(object_from_ap(document), author, document))
+        await remote.put_remote_objects(session, rows)
+
+
+async def test_a_lot_of_remote_objects_is_found_once_its_backlog_is_indexed(
+    world: World, database_url: str
+) -> None:
+    """SQLite indexes the inbox's lots after their commit (migration 0008); PostgreSQL at once."""
+    sqlite = database_url.startswith("sqlite")
+    first, second = (f"https://tbilisi.example/notes/{n}" for n in (1, 2))
+    await put_lot(world, (first, "ტრენინგი თბილისში"), (second, "ტრენინგი ბათუმში"))
+    assert await found(world, query="ტრენინგი") == (set() if sqlite else {first, second})
+    assert await queued(world) == (2 if sqlite else 0)
+    # Changed, then one of them deleted, before being indexed: the index gets only what is left.
+    await put_lot(world, (first, "სემინარი თბილისში"))
+    async with world.database.transaction() as session:
+        await session.execute(delete(RemoteObject).where(RemoteObject.uri == second))
+    assert await queued(world) == (1 if sqlite else 0)
+    assert await drain_backlog(world.database) == (1 if sqlite else 0)
+    assert await queued(world) == 0
+    assert await found(world, query="ტრენინგი") == set()
+    assert await found(world, query="სემინარი") == {first}
+    assert await drain_backlog(world.database) == 0, "indexed once"
+
+
+async def test_the_inbox_writer_indexes_after_each_group_and_what_a_crash_left(
+    world: World,
+) -> None:
+    left = "https://tbilisi.example/notes/left-by-a-crash"
+    await put_lot(world, (left, "დარჩენილი"))  # committed, never indexed: the server stopped
+    fresh = "https://tbilisi.example/notes/fresh"
+
+    async def write_all(session: AsyncSession, items: Sequence[str]) -> list[bool]:
+        author = await session.scalar(
+            select(RemoteObject.actor_id).where(RemoteObject.uri == world.seeded.georgian_uri)
+        )
+        assert author is not None
+        document = {
+            "id": fresh,
+            "type": "Note",
+            "attributedTo": TBILISI_ACTOR,
+            "content": "<p>ახალი ამბავი</p>",
+        }
+        await remote.put_remote_objects(
+            session, [remote.ObjectRow(object_from_ap(document), author, document)]
+        )
+        return [True for _ in items]
+
+    async with GroupCommit(world.database, follow_up=drain_backlog) as commits:
+        assert await commits.write(f"{fresh}#create", fresh, write_all) is True
+        assert await found(world, query="დარჩენილი") == {left}, "indexed at start"
+        assert await found(world, query="ამბავი") == {fresh}, "indexed after its group"
+    assert await queued(world) == 0
