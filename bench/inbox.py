@@ -54,9 +54,9 @@ from fedhub.web.serving import tune_collector
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 GROUP = "bench"
 GROUP_INTERVAL = 0.010  # the reference's commit interval
-WAYS = ("reference", "fedhub", "each commit")
+WAYS = ("reference", "fedhub", "each commit")  # "each commit": the reference, one commit each
 # The search index of remote objects (a row per object on both databases, migration 0002).
-REMOTE_SEARCH = Table("remote_object_search", MetaData(), Column("rowid", Integer))  # "each commit": the reference, one commit each
+REMOTE_SEARCH = Table("remote_object_search", MetaData(), Column("rowid", Integer))
 
 METADATA = MetaData()
 REFERENCE_TABLES = {
