@@ -1,7 +1,7 @@
 """The full-text and tag index (migration 0002): turning a reader's words into safe index queries.
 
-The index tables are kept in sync by database triggers, except that on SQLite a remote object is
-queued by its trigger and indexed just after its commit (`index_backlog`, migration 0008). A reader's text
+The index tables are kept in sync by database triggers, except that a remote object is queued by
+its trigger and indexed just after its commit (`index_backlog`, migration 0008). A reader's text
 never reaches a query parser as syntax: each word is quoted (FTS5) or quoted as a lexeme
 (PostgreSQL `to_tsquery`), so `"`, `*`, `:`, `&`, `(` or `NEAR` are only characters to look for.
 Words match as prefixes ("правозахисн" finds "правозахисники"), which stands in for the stemmers
@@ -126,39 +126,58 @@ def matching_ids(
 
 
 _BACKLOG = table("remote_search_backlog", column("remote_object_id", Integer))
-_INDEX = text(
+_SQLITE_INDEX = text(
     "INSERT OR REPLACE INTO remote_object_search(rowid, body, tags) "
     "SELECT id, body, tags FROM remote_object_search_source WHERE id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
+# One round trip: take a batch off the backlog and index it. SKIP LOCKED lets another process
+# index its own batch meanwhile.
+_PG_INDEX = """
+WITH queued AS (
+  DELETE FROM remote_search_backlog WHERE remote_object_id IN (
+    SELECT remote_object_id FROM remote_search_backlog {only}
+     ORDER BY remote_object_id LIMIT :limit FOR UPDATE SKIP LOCKED)
+  RETURNING remote_object_id)
+INSERT INTO remote_object_search(object_id, document, tags)
+SELECT s.id, s.document, s.tags
+  FROM remote_object_search_source s JOIN queued q ON q.remote_object_id = s.id
+ON CONFLICT (object_id) DO UPDATE SET document = excluded.document, tags = excluded.tags
+RETURNING object_id
+"""
+_PG_INDEX_ALL = text(_PG_INDEX.format(only=""))
+_PG_INDEX_ONLY = text(_PG_INDEX.format(only="WHERE remote_object_id IN :only")).bindparams(
+    bindparam("only", expanding=True)
+)
 
 
 async def index_backlog(
     session: AsyncSession, only: Collection[int] | None = None, *, limit: int = BACKLOG_BATCH
 ) -> int:
-    """Index remote objects queued for search (SQLite); how many were indexed.
+    """Index remote objects queued for search; how many were indexed.
 
-    FTS5 indexing cost most of an inbox Create's database time, so on SQLite the triggers only
-    queue an object (migration 0008) and this indexes it after the commit: the inbox's writer
-    calls it after each group, `put_remote_object` for its own row, the server at start for
-    what a crash left. `only` limits it to those objects. PostgreSQL indexes in its triggers
-    (in the database server's own process): there is nothing to do.
+    Indexing cost most of an inbox Create's database time, so the triggers only queue an
+    object (migration 0008) and this indexes it after the commit: the inbox's writer calls it
+    after each group, `put_remote_object` for its own row, the server at start for what a
+    crash left. `only` limits it to those objects.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        if only is None:
+            result = await session.execute(_PG_INDEX_ALL, {"limit": limit})
+        else:
+            result = await session.execute(_PG_INDEX_ONLY, {"limit": limit, "only": list(only)})
+        return len(result.all())
     queued = select(_BACKLOG.c.remote_object_id).order_by(_BACKLOG.c.remote_object_id)
     if only is not None:
         queued = queued.where(_BACKLOG.c.remote_object_id.in_(list(only)))
-    ids = list((await session.scalars(queued.limit(limit))).all())
+    taken = _BACKLOG.delete().where(_BACKLOG.c.remote_object_id.in_(queued.limit(limit)))
+    ids = list((await session.scalars(taken.returning(_BACKLOG.c.remote_object_id))).all())
     if ids:
-        await session.execute(_INDEX, {"ids": ids})
-        await session.execute(_BACKLOG.delete().where(_BACKLOG.c.remote_object_id.in_(ids)))
+        await session.execute(_SQLITE_INDEX, {"ids": ids})
     return len(ids)
 
 
 async def drain_backlog(database: Database) -> int:
     """Index every queued remote object, a batch per transaction; how many."""
-    if not database.is_sqlite:
-        return 0
     total = 0
     while True:
         async with database.transaction() as session:
