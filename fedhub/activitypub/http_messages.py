@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -95,7 +96,34 @@ def http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
+_IMF_FIXDATE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d\d):(\d\d):(\d\d) GMT"
+)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
 def parse_http_date(value: str) -> datetime | None:
+    """An HTTP date (RFC 9110 5.6.7), aware; None when unreadable.
+
+    IMF-fixdate, which every sender should use and signed requests carry, is read directly
+    (every inbox POST has one); the obsolete formats recipients must still accept go through
+    `email.utils`.
+    """
+    fixdate = _IMF_FIXDATE.fullmatch(value)
+    if fixdate is not None:
+        day, month, year, hour, minute, second = fixdate.groups()
+        try:
+            return datetime(
+                int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
+            )
+        except ValueError:  # 31 Feb, 25:00
+            return None
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
