@@ -16,15 +16,16 @@ from fedhub.store import remote
 from fedhub.store.tables import RemoteActor, RemoteObject
 
 
-async def trusted_object(ctx: FederationContext, value: Any, sender: RemoteActor) -> dict[str, Any]:
-    """The object an activity carries, trusted only when it comes from the sender's own origin.
+async def trusted_object(ctx: FederationContext, value: Any, vouching: str) -> dict[str, Any]:
+    """The object an activity carries, trusted only when it comes from the origin of `vouching`.
 
-    An embedded object from another origin is fetched again from its own origin, never believed.
+    `vouching` is the signed sender's id, or the id of an activity already trusted. An embedded
+    object from another origin is fetched again from its own origin, never believed.
     """
     object_id = id_of(value)
     if object_id is None:
         raise InvalidDocument("the activity has no object")
-    if isinstance(value, dict) and same_origin(object_id, sender.uri):
+    if isinstance(value, dict) and same_origin(object_id, vouching):
         return value
     return await ctx.resolver.fetch(object_id)
 

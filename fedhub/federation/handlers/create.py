@@ -17,7 +17,7 @@ async def handle(incoming: Delivered) -> None:
         await ctx.resolver.actor(actor.uri, refresh=True)
         async with incoming.once():
             return
-    document = await trusted_object(ctx, value, actor)
+    document = await trusted_object(ctx, value, actor.uri)
     if document.get("type") not in CONTENT_TYPES:
         async with incoming.once():
             return  # accepted and ignored: not something the network view shows

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.federation.attribution import may_delete
 from fedhub.federation.from_ap import id_of
@@ -30,10 +31,17 @@ async def handle(incoming: Delivered) -> None:
             for boosted in await boosts.take_back_all(session, actor.id):
                 await boosts.release(session, boosted)
             return
-        row = await remote.get_remote_object(session, target)
-        if row is None:
-            return  # never seen: no change
-        owner = actor if row.actor_id == actor.id else await session.get(RemoteActor, row.actor_id)
-        if owner is None or not may_delete(owner, actor, target):
-            return  # not the sender's to delete: no change
-        row.deleted_at = now
+        await remove_object(session, actor, target, now)
+
+
+async def remove_object(
+    session: AsyncSession, sender: RemoteActor, target: str, now: datetime
+) -> None:
+    """Mark a stored object deleted if it is `sender`'s to delete; else change nothing."""
+    row = await remote.get_remote_object(session, target)
+    if row is None:
+        return  # never seen: no change
+    owner = sender if row.actor_id == sender.id else await session.get(RemoteActor, row.actor_id)
+    if owner is None or not may_delete(owner, sender, target):
+        return  # not the sender's to delete: no change
+    row.deleted_at = now
