@@ -288,3 +288,55 @@ async def test_a_person_announcing_a_group_event_is_not_a_relay(
     assert await count(instance, RemoteObject) == 0
     assert await count(instance, RemoteBoost) == 0
     assert await count(instance, InboxActivity) == 0
+
+
+async def test_anyone_may_boost_a_group_event_the_group_relayed(
+    instance: Instance, group: str, mobilizon: FakePeer, elsewhere: FakePeer
+) -> None:
+    """Once the group vouched for its event, a person's boost of it is an ordinary boost."""
+    group_keys = generate_key_pair()
+    mobilizon_group = mobilizon.actor("group", group_keys, kind="Group")
+    await follow_group(instance, mobilizon_group)
+    person_keys = generate_key_pair()
+    person = mobilizon.actor("person", person_keys)
+    await follow_group(instance, person)
+    event_id = relayed_event(mobilizon, elsewhere, mobilizon_group)
+    key = f"{mobilizon_group}#main-key"
+    assert await post(instance, relay(mobilizon_group, event_id), group_keys, key) == 202
+
+    boost = {**relay(person, event_id), "actor": person}
+    assert await post(instance, boost, person_keys, f"{person}#main-key") == 202
+    assert await count(instance, RemoteBoost) == 2
+    async with instance.database.reading() as session:
+        [item] = await network.list_network(session)
+    assert item.uri == event_id and item.actor_uri == mobilizon_group
+
+
+async def test_a_group_relays_its_members_event_update(
+    instance: Instance, group: str, mobilizon: FakePeer, elsewhere: FakePeer
+) -> None:
+    """Mobilizon relays an edit as the group's Announce of the member's Update (FEP-1b12)."""
+    group_keys = generate_key_pair()
+    mobilizon_group = mobilizon.actor("group", group_keys, kind="Group")
+    await follow_group(instance, mobilizon_group)
+    event_id = relayed_event(mobilizon, elsewhere, mobilizon_group)
+    key = f"{mobilizon_group}#main-key"
+    assert await post(instance, relay(mobilizon_group, event_id), group_keys, key) == 202
+
+    path = event_id.removeprefix(elsewhere.base)
+    edited = {**elsewhere.documents[path], "name": "My first event, moved to Friday"}
+    elsewhere.documents[path] = edited
+    member = f"{elsewhere.base}/users/user"  # made by relayed_event
+    update = {
+        "id": f"{member}/updates/1",
+        "type": "Update",
+        "actor": member,
+        "object": edited,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+    elsewhere.documents["/users/user/updates/1"] = update  # where it is believed from
+    assert await post(instance, relay(mobilizon_group, update, 2), group_keys, key) == 202
+    async with instance.database.reading() as session:
+        [item] = await network.list_network(session)
+    assert item.name == "My first event, moved to Friday"
+    assert item.actor_uri == mobilizon_group

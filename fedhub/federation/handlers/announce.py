@@ -9,7 +9,7 @@ from fedhub.federation.from_ap import CONTENT_TYPES, id_of, same_origin
 from fedhub.federation.handlers.delete import remove_object
 from fedhub.federation.inbox import Delivered
 from fedhub.federation.ingest import store_object, trusted_object
-from fedhub.store import boosts, follows
+from fedhub.store import boosts, follows, remote
 
 # What a group forwards under FEP-1b12 (Lemmy, Guppe, NodeBB, Mbin): its members' activities.
 FORWARDED = frozenset({"Create", "Update", "Delete"})
@@ -49,10 +49,15 @@ async def _boosted(
     # the object is the group's, but lives on the member's server. The group's signed Announce
     # vouches for it, and `document` was fetched from its own origin (an embed is believed
     # only from the group's origin), so only the object-on-its-author's-server check is waived.
+    # Once the group has vouched so, anyone's boost of that object (a Mastodon user sharing the
+    # group's event) is recorded, the object refreshed from its own origin.
     relayed = author.id == incoming.actor.id and author.type == "Group"
     async with incoming.once() as session:
         if session is None:
             return
+        if not relayed and author.type == "Group":
+            kept = await remote.get_remote_object(session, str(document["id"]))
+            relayed = kept is not None and kept.actor_id == author.id
         await store_object(session, document, author, relayed=relayed)
         await boosts.record_boost(session, incoming.id, incoming.actor.id, str(document["id"]))
 
