@@ -1,4 +1,5 @@
-"""Several real fedhub instances on 127.0.0.1 that federate with each other over HTTP."""
+"""Federation tests' fixtures: real fedhub instances on 127.0.0.1 that federate with each other
+over HTTP, and the fake peers, their keys and the local group that single-instance tests use."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ from aiohttp import web
 
 from fedhub.actions.groups import create_group
 from fedhub.actions.instance import init_instance
+from fedhub.activitypub.keys import KeyPair, generate_key_pair
 from fedhub.federation.context import FederationContext
 from fedhub.settings import Settings
 from fedhub.store.database import Database
 from fedhub.uris import Uris
 from fedhub.web.app import create_app
 from fedhub.web.state import FEDERATION
+from tests.conftest import Instance
+from tests.federation.fake_peer import FakePeer
 
 T = TypeVar("T")
 
@@ -134,3 +138,49 @@ async def _admin(base: str, statement: str) -> None:
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+# --- one instance and the peers around it ---------------------------------------------------
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database without a server, for the writer's own tests."""
+    db = Database(database_url)
+    await db.migrate()
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def group(instance: Instance) -> str:
+    """The local group "kyiv" that the peers write to; its id."""
+    await create_group(instance.database, "kyiv", "Kyiv", "", "uk")
+    return instance.uris.group("kyiv")
+
+
+def _key_pair() -> KeyPair:
+    return generate_key_pair()
+
+
+async def _fake_peer() -> AsyncIterator[FakePeer]:
+    async with FakePeer() as fake:
+        yield fake
+
+
+# A key pair per role, made once per test module (RSA-2048 takes a while), and a fake server
+# per role, started for each test: a test names the ones its story needs.
+alice_keys = pytest.fixture(_key_pair, scope="module", name="alice_keys")
+mallory_keys = pytest.fixture(_key_pair, scope="module", name="mallory_keys")
+member_keys = pytest.fixture(_key_pair, scope="module", name="member_keys")
+intruder_keys = pytest.fixture(_key_pair, scope="module", name="intruder_keys")
+booster_keys = pytest.fixture(_key_pair, scope="module", name="booster_keys")
+author_keys = pytest.fixture(_key_pair, scope="module", name="author_keys")
+community_keys = pytest.fixture(_key_pair, scope="module", name="community_keys")
+peer = pytest.fixture(_fake_peer, name="peer")
+other_peer = pytest.fixture(_fake_peer, name="other_peer")
+mobilizon = pytest.fixture(_fake_peer, name="mobilizon")
+elsewhere = pytest.fixture(_fake_peer, name="elsewhere")
+boosters = pytest.fixture(_fake_peer, name="boosters")
+authors = pytest.fixture(_fake_peer, name="authors")
+lemmy = pytest.fixture(_fake_peer, name="lemmy")

@@ -2,47 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from fedhub.actions import sharing
-from fedhub.actions.groups import create_group
 from fedhub.activitypub.keys import KeyPair, generate_key_pair
 from fedhub.store import network
 from fedhub.store.tables import RemoteBoost
 from tests.conftest import Instance
 from tests.federation.fake_peer import FakePeer
 from tests.federation.test_inbox import PUBLIC, count, followed, note, post
-
-
-@pytest.fixture(scope="module")
-def booster_keys() -> KeyPair:
-    return generate_key_pair()
-
-
-@pytest.fixture(scope="module")
-def author_keys() -> KeyPair:
-    return generate_key_pair()
-
-
-@pytest.fixture
-async def boosters() -> AsyncIterator[FakePeer]:
-    async with FakePeer() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def authors() -> AsyncIterator[FakePeer]:
-    async with FakePeer() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def group(instance: Instance) -> str:
-    await create_group(instance.database, "kyiv", "Kyiv", "", "uk")
-    return instance.uris.group("kyiv")
 
 
 def announce(actor: str, object_id: str, n: int = 1) -> dict[str, Any]:

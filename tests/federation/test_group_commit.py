@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedhub.actions.groups import create_group
-from fedhub.activitypub.keys import KeyPair, generate_key_pair
+from fedhub.activitypub.keys import KeyPair
 from fedhub.errors import Forbidden
 from fedhub.federation.commits import GroupCommit
 from fedhub.store import remote
@@ -21,25 +20,6 @@ from tests.federation.fake_peer import FakePeer
 from tests.federation.test_inbox import count, create, follow, followed, note, post
 
 ACTOR = "https://peer.example/users/alice"
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    await db.migrate()
-    yield db
-    await db.close()
-
-
-@pytest.fixture(scope="module")
-def alice_keys() -> KeyPair:
-    return generate_key_pair()
-
-
-@pytest.fixture
-async def peer() -> AsyncIterator[FakePeer]:
-    async with FakePeer() as fake:
-        yield fake
 
 
 def activity(n: int) -> str:

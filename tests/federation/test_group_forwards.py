@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,28 +17,6 @@ from tests.federation.test_boosts import undo
 from tests.federation.test_inbox import PUBLIC, count, followed, post
 
 LEMMY = "http://enterprise.lemmy.ml"
-
-
-@pytest.fixture(scope="module")
-def community_keys() -> KeyPair:
-    return generate_key_pair()
-
-
-@pytest.fixture(scope="module")
-def member_keys() -> KeyPair:
-    return generate_key_pair()
-
-
-@pytest.fixture
-async def lemmy() -> AsyncIterator[FakePeer]:
-    async with FakePeer() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def elsewhere() -> AsyncIterator[FakePeer]:
-    async with FakePeer() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-
-from fedhub.actions.groups import create_group
 from fedhub.activitypub.keys import KeyPair, generate_key_pair
 from fedhub.store import network, remote
 from fedhub.store.tables import InboxActivity, RemoteBoost, RemoteObject
@@ -17,34 +13,6 @@ from tests.federation.fake_peer import FakePeer
 from tests.federation.test_inbox import count, followed, post
 
 MOBILIZON = "http://mobilizon1.com"
-
-
-@pytest.fixture(scope="module")
-def member_keys() -> KeyPair:
-    return generate_key_pair()
-
-
-@pytest.fixture(scope="module")
-def intruder_keys() -> KeyPair:
-    return generate_key_pair()
-
-
-@pytest.fixture
-async def mobilizon() -> AsyncIterator[FakePeer]:
-    async with FakePeer() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def elsewhere() -> AsyncIterator[FakePeer]:
-    async with FakePeer() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def group(instance: Instance) -> str:
-    await create_group(instance.database, "kyiv", "Kyiv", "", "uk")
-    return instance.uris.group("kyiv")
 
 
 def group_event(peer: FakePeer, member: str, group: str) -> dict[str, Any]:

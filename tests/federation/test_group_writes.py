@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,14 +19,6 @@ from fedhub.store.database import Database
 from fedhub.store.tables import Following, InboxActivity, RemoteActor, RemoteObject
 
 PEER = "https://peer.example"
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
-    await db.migrate()
-    yield db
-    await db.close()
 
 
 def activity(n: int) -> str:

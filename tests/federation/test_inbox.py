@@ -14,8 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from sqlalchemy import func, select
 
-from fedhub.actions.groups import create_group
-from fedhub.activitypub.keys import KeyPair, generate_key_pair
+from fedhub.activitypub.keys import KeyPair
 from fedhub.activitypub.signatures import sign_request
 from fedhub.store import actors, remote
 from fedhub.store.tables import Delivery, Follower, Following, InboxActivity, RemoteObject
@@ -23,34 +22,6 @@ from tests.conftest import Instance
 from tests.federation.fake_peer import FakePeer
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
-
-@pytest.fixture(scope="module")
-def alice_keys() -> KeyPair:
-    return generate_key_pair()
-
-
-@pytest.fixture(scope="module")
-def mallory_keys() -> KeyPair:
-    return generate_key_pair()
-
-
-@pytest.fixture
-async def peer() -> AsyncIterator[FakePeer]:
-    async with FakePeer() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def other_peer() -> AsyncIterator[FakePeer]:
-    async with FakePeer() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def group(instance: Instance) -> str:
-    await create_group(instance.database, "kyiv", "Kyiv", "", "uk")
-    return instance.uris.group("kyiv")
 
 
 async def post(
