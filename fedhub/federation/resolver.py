@@ -61,6 +61,29 @@ class Resolver:
             raise InvalidDocument(f"{url} redirected to another origin")
         return document
 
+    async def is_gone(self, url: str) -> bool:
+        """Whether the server an object lives on says it is no more: 404, 410 or a Tombstone.
+
+        What someone other than its author says of an object's deletion (a Lemmy community
+        forwarding its moderator's removal) is believed only from the object's own origin.
+        """
+        if not is_http_iri(url):
+            return False
+        try:
+            fetched = await self.client.get_activity(url, signer=self.signer)
+        except FetchError as error:
+            return error.remote_status in (404, 410)
+        try:
+            document = fetched.json()
+        except ValueError:
+            return False
+        return (
+            isinstance(document, dict)
+            and document.get("type") == "Tombstone"
+            and document.get("id") == url
+            and same_origin(fetched.url, url)
+        )
+
     async def actor(self, uri: str, *, refresh: bool = False) -> RemoteActor:
         """An actor, from the cache while it is fresh, else fetched and stored."""
         if not refresh:

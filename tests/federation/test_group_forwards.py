@@ -118,6 +118,7 @@ async def test_a_member_cannot_edit_or_delete_another_members_post(
     created = forwarded_create(lemmy)
     page = dict(created["object"]["object"])
     assert await send(instance, created, community_keys) == 202
+    lemmy.documents["/post/7"] = page  # its server still has it
     other = lemmy.actor("other", generate_key_pair())
 
     forged = {**page, "name": "defaced"}
@@ -178,4 +179,44 @@ async def test_a_community_nobody_follows_forwards_nothing(
     lemmy.actor("lemmy_beta", generate_key_pair())
     announce = forwarded_create(lemmy)
     assert await send(instance, announce, community_keys) == 202
+    assert await in_view(instance) == set()
+
+
+@pytest.mark.parametrize("origin_answers", ["404", "a Tombstone"])
+async def test_a_moderators_removal_is_believed_from_the_posts_own_server(
+    instance: Instance,
+    community: str,
+    lemmy: FakePeer,
+    community_keys: KeyPair,
+    origin_answers: str,
+) -> None:
+    """Lemmy forwards a moderator's removal as the community's Announce(Delete) by the moderator:
+    not the moderator's post, so the post's own server is asked whether it is gone."""
+    created = forwarded_create(lemmy)
+    page = dict(created["object"]["object"])
+    assert await send(instance, created, community_keys) == 202
+    moderator = lemmy.actor("moderator", generate_key_pair())
+    removal = {"id": f"{moderator}/activities/delete/1", "type": "Delete", "actor": moderator}
+
+    lemmy.documents["/post/7"] = page  # still there: the removal changes nothing
+    assert (
+        await send(
+            instance, forward(community, {**removal, "object": page["id"]}, 8), community_keys
+        )
+        == 202
+    )
+    assert await stored(instance, page["id"]) is not None
+
+    if origin_answers == "404":
+        del lemmy.documents["/post/7"]
+    else:
+        lemmy.documents["/post/7"] = {"id": page["id"], "type": "Tombstone"}
+    removal = {**removal, "id": f"{moderator}/activities/delete/2"}
+    assert (
+        await send(
+            instance, forward(community, {**removal, "object": page["id"]}, 9), community_keys
+        )
+        == 202
+    )
+    assert await stored(instance, page["id"]) is None
     assert await in_view(instance) == set()

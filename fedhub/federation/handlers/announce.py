@@ -69,7 +69,8 @@ async def _forwarded(incoming: Delivered, activity: dict[str, Any]) -> None:
     group's origin (its signed Announce vouches for it), else it was fetched from its own
     origin (`trusted_object`); its object is believed likewise from the activity's origin. A
     created or updated object is kept as a boost by the group (an Undo of the Announce takes it
-    back); a deletion removes the object only when the member who sent it may delete it.
+    back); a deletion removes the object when the member who sent it may delete it, or when the
+    object's own server says it is gone (a moderator's removal).
     """
     ctx = incoming.ctx
     sender_uri = id_of(activity.get("actor"))
@@ -80,9 +81,11 @@ async def _forwarded(incoming: Delivered, activity: dict[str, Any]) -> None:
     if activity["type"] == "Delete":
         target = id_of(activity.get("object"))
         sender = await ctx.resolver.actor(sender_uri)
+        # A moderator's removal: not the moderator's to delete, but its own server says so.
+        gone = target is not None and await ctx.resolver.is_gone(target)
         async with incoming.once() as session:
             if session is not None and target is not None:
-                await remove_object(session, sender, target, datetime.now(UTC))
+                await remove_object(session, sender, target, datetime.now(UTC), gone=gone)
         return
     document = await trusted_object(ctx, activity.get("object"), activity_id)
     await _boosted(incoming, document, sender=sender_uri)

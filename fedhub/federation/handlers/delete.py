@@ -35,13 +35,14 @@ async def handle(incoming: Delivered) -> None:
 
 
 async def remove_object(
-    session: AsyncSession, sender: RemoteActor, target: str, now: datetime
+    session: AsyncSession, sender: RemoteActor, target: str, now: datetime, *, gone: bool = False
 ) -> None:
-    """Mark a stored object deleted if it is `sender`'s to delete; else change nothing."""
+    """Mark a stored object deleted if it is `sender`'s to delete, or `gone` (its own server
+    says so, `Resolver.is_gone`); else change nothing."""
     row = await remote.get_remote_object(session, target)
     if row is None:
         return  # never seen: no change
     owner = sender if row.actor_id == sender.id else await session.get(RemoteActor, row.actor_id)
-    if owner is None or not may_delete(owner, sender, target):
+    if not gone and (owner is None or not may_delete(owner, sender, target)):
         return  # not the sender's to delete: no change
     row.deleted_at = now
