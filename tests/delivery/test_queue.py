@@ -112,12 +112,14 @@ async def test_concurrent_claimers_never_share_a_row(
     assert len(every) == len(set(every)) == 400
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_postgresql_skips_rows_another_claim_holds(
     database: Database, group_key: KeyPair
 ) -> None:
-    """A claim still open in one transaction neither blocks a second claimer nor is shared."""
-    if database.is_sqlite:
-        pytest.skip("SQLite has one writer at a time; there is nothing to skip")
+    """A claim still open in one transaction neither blocks a second claimer nor is shared.
+
+    PostgreSQL only: SQLite has one writer at a time, so there is no held row to skip.
+    """
     activity = await add_activity(database, group_key)
     await enqueue(database, activity, inboxes(60))
     async with database.transaction() as first:
