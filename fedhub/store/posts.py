@@ -26,18 +26,8 @@ async def insert_post(
     await session.flush()
     for position, text in enumerate(texts):
         session.add(_text_row(post.id, position, text))
-    for tag in dict.fromkeys(tags):
-        session.add(PostTag(post_id=post.id, tag=tag))
-    for position, attachment in enumerate(attachments):
-        session.add(
-            PostAttachment(
-                post_id=post.id,
-                position=position,
-                sha256=attachment.sha256,
-                filename=attachment.filename,
-                name=attachment.name,
-            )
-        )
+    _add_tags(session, post, tags)
+    _add_attachments(session, post, attachments)
     await session.flush()
     return post
 
@@ -66,8 +56,7 @@ async def replace_text(session: AsyncSession, post: Post, text: records.Text) ->
 
 async def replace_tags(session: AsyncSession, post: Post, tags: Sequence[str]) -> None:
     await session.execute(delete(PostTag).where(PostTag.post_id == post.id))
-    for tag in dict.fromkeys(tags):
-        session.add(PostTag(post_id=post.id, tag=tag))
+    _add_tags(session, post, tags)
     await session.flush()
 
 
@@ -76,6 +65,18 @@ async def replace_attachments(
 ) -> None:
     """The post's files become exactly `attachments`, in that order (stored files stay)."""
     await session.execute(delete(PostAttachment).where(PostAttachment.post_id == post.id))
+    _add_attachments(session, post, attachments)
+    await session.flush()
+
+
+def _add_tags(session: AsyncSession, post: Post, tags: Sequence[str]) -> None:
+    for tag in dict.fromkeys(tags):
+        session.add(PostTag(post_id=post.id, tag=tag))
+
+
+def _add_attachments(
+    session: AsyncSession, post: Post, attachments: Sequence[records.Attachment]
+) -> None:
     for position, attachment in enumerate(attachments):
         session.add(
             PostAttachment(
@@ -86,7 +87,6 @@ async def replace_attachments(
                 name=attachment.name,
             )
         )
-    await session.flush()
 
 
 def _text_row(post_id: int, position: int, text: records.Text) -> PostText:

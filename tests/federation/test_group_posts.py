@@ -106,6 +106,22 @@ async def test_a_person_cannot_post_as_another_person_of_the_same_server(
     assert await count(instance, RemoteObject) == 0
 
 
+def deletion(actor: str, target: str) -> dict[str, Any]:
+    return {"id": f"{actor}/delete/1", "type": "Delete", "actor": actor, "object": target}
+
+
+async def network_uris(instance: Instance) -> list[str]:
+    async with instance.database.reading() as session:
+        return [item.uri for item in await network.list_network(session)]
+
+
+async def is_deleted(instance: Instance, uri: str) -> bool:
+    async with instance.database.reading() as session:
+        stored = await remote.get_remote_object(session, uri)
+    assert stored is not None, f"{uri} was never stored"
+    return stored.deleted_at is not None
+
+
 async def test_a_member_deletes_the_groups_event(
     instance: Instance,
     group: str,
@@ -121,22 +137,19 @@ async def test_a_member_deletes_the_groups_event(
     assert await post(instance, activity, member_keys, f"{member}#main-key") == 202
     event_id = activity["object"]["id"]
 
-    def deletion(actor: str, n: int) -> dict[str, Any]:
-        return {"id": f"{actor}/delete/{n}", "type": "Delete", "actor": actor, "object": event_id}
-
     # Someone on another server cannot; neither can a person of the group's server delete
     # a person's object by this rule (tested above for Create): only the group's vouch counts.
     intruder = elsewhere.actor("mallory", intruder_keys)
-    assert await post(instance, deletion(intruder, 1), intruder_keys, f"{intruder}#main-key") == 202
-    async with instance.database.reading() as session:
-        assert [item.uri for item in await network.list_network(session)] == [event_id]
+    refused = deletion(intruder, event_id)
+    assert await post(instance, refused, intruder_keys, f"{intruder}#main-key") == 202
+    assert await network_uris(instance) == [event_id]
 
     # The member, on the group's own server, can: the event leaves the network view.
-    assert await post(instance, deletion(member, 1), member_keys, f"{member}#main-key") == 202
-    async with instance.database.reading() as session:
-        assert await network.list_network(session) == []
-        event = await remote.get_remote_object(session, event_id)
-    assert event is not None and event.deleted_at is not None
+    assert (
+        await post(instance, deletion(member, event_id), member_keys, f"{member}#main-key") == 202
+    )
+    assert await network_uris(instance) == []
+    assert await is_deleted(instance, event_id)
 
 
 async def test_a_person_cannot_delete_another_persons_post_of_the_same_server(
@@ -149,11 +162,10 @@ async def test_a_person_cannot_delete_another_persons_post_of_the_same_server(
     own = {**group_event(mobilizon, other, other), "id": f"{other}/create/1"}
     assert await post(instance, own, other_keys, f"{other}#main-key") == 202
     event_id = own["object"]["id"]
-    deletion = {"id": f"{member}/delete/1", "type": "Delete", "actor": member, "object": event_id}
-    assert await post(instance, deletion, member_keys, f"{member}#main-key") == 202
-    async with instance.database.reading() as session:
-        event = await remote.get_remote_object(session, event_id)
-    assert event is not None and event.deleted_at is None
+    assert (
+        await post(instance, deletion(member, event_id), member_keys, f"{member}#main-key") == 202
+    )
+    assert not await is_deleted(instance, event_id)
 
 
 def relayed_event(group_server: FakePeer, member_server: FakePeer, group_uri: str) -> str:
@@ -204,22 +216,18 @@ async def test_a_group_relays_its_members_event_from_another_server(
     assert item.uri == event_id and item.name == "My first event" and item.type == "Event"
     assert item.actor_uri == mobilizon_group, "shown as the group's, not the member's"
 
-    def deletion(actor: str, n: int) -> dict[str, Any]:
-        return {"id": f"{actor}/delete/{n}", "type": "Delete", "actor": actor, "object": event_id}
-
     # Someone else on the group's server is not the event's origin: no change.
     other_keys = generate_key_pair()
     other = mobilizon.actor("other", other_keys)
-    assert await post(instance, deletion(other, 1), other_keys, f"{other}#main-key") == 202
-    async with instance.database.reading() as session:
-        assert [i.uri for i in await network.list_network(session)] == [event_id]
+    assert await post(instance, deletion(other, event_id), other_keys, f"{other}#main-key") == 202
+    assert await network_uris(instance) == [event_id]
 
     # The member, on the server that holds the event, deletes it: it leaves the network view.
-    assert await post(instance, deletion(member, 1), member_keys, f"{member}#main-key") == 202
-    async with instance.database.reading() as session:
-        assert await network.list_network(session) == []
-        stored = await remote.get_remote_object(session, event_id)
-    assert stored is not None and stored.deleted_at is not None
+    assert (
+        await post(instance, deletion(member, event_id), member_keys, f"{member}#main-key") == 202
+    )
+    assert await network_uris(instance) == []
+    assert await is_deleted(instance, event_id)
 
 
 async def test_a_group_cannot_relay_another_groups_event(
