@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 
 from fedhub.actions.publish import Upload
-from fedhub.activitypub.jsonld import PUBLIC
 from fedhub.activitypub.keys import generate_key_pair
 from fedhub.domain import records
 from fedhub.domain.drafts import validate_group_name, validate_group_slug
 from fedhub.domain.languages import normalise_lang
 from fedhub.errors import InvalidInput
-from fedhub.federation.activity_to_ap import update_to_ap
-from fedhub.federation.sending import send_to_followers
+from fedhub.federation.sending import send_profile
 from fedhub.federation.to_ap import group_to_ap
 from fedhub.settings import Settings
 from fedhub.store import actors, media
@@ -89,14 +86,5 @@ async def update_group(
         await session.flush()
         group = await actors.group_record(session, row)
         uris = Uris(settings.base_url)
-        document = group_to_ap(group, uris)
-        update = update_to_ap(
-            uris.activity(uris.group(slug), secrets.token_urlsafe(12)),
-            uris.group(slug),
-            document,
-            now,
-        )
-        update["to"] = [PUBLIC]
-        update["cc"] = [uris.followers(slug)]
-        await send_to_followers(session, row, update, uris.group(slug))
+        await send_profile(session, uris, row, group_to_ap(group, uris))
         return group

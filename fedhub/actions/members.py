@@ -16,6 +16,8 @@ from fedhub.activitypub.keys import generate_key_pair
 from fedhub.domain.accounts import Account, new_token, token_hash
 from fedhub.errors import Forbidden, InvalidInput, NotFound
 from fedhub.federation.context import FederationContext
+from fedhub.federation.sending import send_profile
+from fedhub.federation.to_ap import person_to_ap
 from fedhub.store import members as store
 from fedhub.store.database import Database
 from fedhub.store.tables import LocalActor, MemberActor, RemoteActor
@@ -185,18 +187,32 @@ async def list_followed(database: Database, account: Account) -> list[Followed]:
 
 
 async def update_profile(
-    database: Database, account: Account, name: str, *, findable: bool
+    ctx: FederationContext, account: Account, name: str, *, findable: bool
 ) -> Person:
-    """Rename the Person and choose whether WebFinger finds it (off unless the member opts in)."""
+    """Rename the Person and choose whether WebFinger finds it (off unless the member opts in).
+
+    A new name is sent at once, as an Update of the Person, to its followers and to every
+    server whose groups it follows (they show it in their follower lists): a member who swaps
+    a real name for a pseudonym should not wait for those copies to go stale.
+    """
     name = validate_display_name(name)
-    person = await ensure_person(database, account)
-    async with database.transaction() as session:
+    person = await ensure_person(ctx.database, account)
+    async with ctx.database.transaction() as session:
         found = await store.get_member(session, account.id)
         assert found is not None and found[1].id == person.id
         member, actor = found
+        renamed = actor.name != name
         actor.name = name
         member.findable = findable
-        return _person(member, actor)
+        if renamed:
+            document = person_to_ap(
+                ctx.uris, actor.slug, actor.name, actor.public_key_pem, actor.created_at
+            )
+            followed = [followee for followee, _ in await store.list_following(session, actor.id)]
+            await send_profile(session, ctx.uris, actor, document, also=followed)
+    if renamed:
+        ctx.wake_delivery()
+    return _person(member, actor)
 
 
 async def new_feed_token(database: Database, account: Account) -> str:

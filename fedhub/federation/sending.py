@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fedhub.activitypub.jsonld import PUBLIC
 from fedhub.delivery.queue import enqueue
 from fedhub.domain.audience import delivery_inboxes
-from fedhub.federation.activity_to_ap import announce_to_ap
+from fedhub.federation.activity_to_ap import announce_to_ap, update_to_ap
+from fedhub.federation.local_actors import actor_iri, followers_iri
 from fedhub.store import actors, follows
 from fedhub.store.tables import LocalActor, OutboxActivity, RemoteActor
 from fedhub.uris import Uris
@@ -30,6 +32,24 @@ async def send_to_followers(
     recipients += [(extra.inbox, extra.shared_inbox) for extra in also]
     await enqueue(session, activity.id, delivery_inboxes(recipients))
     return activity
+
+
+async def send_profile(
+    session: AsyncSession,
+    uris: Uris,
+    actor: LocalActor,
+    document: dict[str, Any],
+    also: Sequence[RemoteActor] = (),
+) -> OutboxActivity:
+    """The actor's changed document as a public Update to its followers, as Mastodon sends it,
+    so their copies (name, icon, key) do not wait to go stale."""
+    iri = actor_iri(uris, actor)
+    update = update_to_ap(
+        uris.activity(iri, secrets.token_urlsafe(12)), iri, document, datetime.now(UTC)
+    )
+    update["to"] = [PUBLIC]
+    update["cc"] = [followers_iri(uris, actor)]
+    return await send_to_followers(session, actor, update, iri, also)
 
 
 async def send_to_actor(

@@ -137,7 +137,7 @@ async def profile(request: web.Request) -> web.Response:
     form = await _form(request)
     try:
         await members.update_profile(
-            request.app[DATABASE],
+            request.app[FEDERATION],
             account,
             form.get("name", ""),
             findable=bool(form.get("findable")),

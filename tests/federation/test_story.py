@@ -10,7 +10,7 @@ from sqlalchemy import update
 from fedhub.actions import follows, groups, publish, sharing
 from fedhub.actions.groups import create_group
 from fedhub.domain.drafts import validate_article, validate_event
-from fedhub.store import actors, network
+from fedhub.store import actors, network, remote
 from fedhub.store import follows as follow_store
 from fedhub.store.tables import Delivery
 from tests.federation.conftest import Node, eventually
@@ -195,6 +195,27 @@ async def test_an_instance_follows_another_instance(make_node) -> None:  # type:
         ) as response,
     ):
         assert (await response.json(content_type=None))["totalItems"] == 1
+
+
+async def remote_name(node: Node, uri: str) -> str | None:
+    async with node.database.reading() as session:
+        found = await remote.get_remote_actor(session, uri)
+    return found.name if found is not None else None
+
+
+async def test_a_groups_new_profile_reaches_its_followers(make_node) -> None:  # type: ignore[no-untyped-def]
+    kyiv: Node = await make_node("kyiv", "kyiv")
+    tbilisi: Node = await make_node("tbilisi", "tbilisi")
+    await follows.follow(tbilisi.ctx, "tbilisi", kyiv.handle("kyiv"))
+    await eventually(lambda: _is(following_state(tbilisi, "tbilisi"), "accepted"), "the Accept")
+    before = await remote_name(tbilisi, kyiv.uris.group("kyiv"))
+
+    await groups.update_group(kyiv.database, kyiv.settings, "kyiv", name="Київ Прайд")
+    kyiv.ctx.wake_delivery()
+    await eventually(
+        lambda: _is(remote_name(tbilisi, kyiv.uris.group("kyiv")), "Київ Прайд"), "the Update"
+    )
+    assert before != "Київ Прайд"
 
 
 async def test_a_group_that_approves_followers_by_hand(make_node) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from fedhub.actions.groups import create_group
 from fedhub.activitypub.jsonld import dropped_terms
 from fedhub.activitypub.schemas import validate
 from fedhub.domain.drafts import validate_article
+from fedhub.store import remote
 from fedhub.store.database import Database
 from fedhub.store.tables import Account as AccountRow
 from fedhub.store.tables import Follower, GroupRole, LocalActor
@@ -152,6 +153,17 @@ async def test_a_member_follows_reads_and_unfollows_a_remote_group(
         parsed = feedparser.parse(await response.read())
     assert not parsed.bozo, parsed.bozo_exception
     assert [entry.title for entry in parsed.entries] == ["Прайд у Києві"]
+
+    # A new display name reaches the group's server at once, as an Update of the Person.
+    status, _ = await member.submit("/me/following", "/me/profile", {"name": "Hanna"})
+    assert status == 303
+
+    async def renamed_there() -> bool:
+        async with away.database.reading() as session:
+            known = await remote.get_remote_actor(session, person_url)
+        return known is not None and known.name == "Hanna"
+
+    await eventually(renamed_there, "the Person's Update at the followed group's server")
 
     # Unfollowing sends Undo: the remote group forgets its follower.
     status, _ = await member.submit(
