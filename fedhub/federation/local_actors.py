@@ -28,12 +28,13 @@ def key_id(uris: Uris, actor: LocalActor) -> str:
 
 
 async def local_actor_by_iri(session: AsyncSession, uris: Uris, iri: str) -> LocalActor | None:
+    """The group, member's Person or instance actor an IRI names; None for anything else."""
     if iri == uris.instance_actor():
         return await session.scalar(select(LocalActor).where(LocalActor.kind == "application"))
-    prefix = uris.group("")
-    slug = iri[len(prefix) :] if iri.startswith(prefix) else ""
-    if not slug or "/" in slug:
-        return None
-    return await session.scalar(
-        select(LocalActor).where(LocalActor.kind == "group", LocalActor.slug == slug)
-    )
+    for kind, prefix in (("group", uris.group("")), ("person", uris.person(""))):
+        slug = iri[len(prefix) :] if iri.startswith(prefix) else ""
+        if slug and "/" not in slug:
+            return await session.scalar(
+                select(LocalActor).where(LocalActor.kind == kind, LocalActor.slug == slug)
+            )
+    return None

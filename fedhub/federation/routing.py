@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fedhub.federation.handlers import announce, answer, create, delete, follow, undo
+from fedhub.federation.handlers import announce, answer, block, create, delete, follow, undo
 from fedhub.federation.inbox import Delivered
 
 Handler = Callable[[Delivered], Awaitable[None]]
@@ -18,6 +18,7 @@ HANDLERS: dict[str, Handler] = {
     "Update": create.handle,
     "Delete": delete.handle,
     "Announce": announce.handle,
+    "Block": block.handle,
 }
 
 

@@ -11,7 +11,17 @@ import pytest
 from fedhub.activitypub.schemas import schema_names, validate
 from fedhub.errors import InvalidDocument
 
-ACTIVITY_KINDS = ("follow", "accept", "reject", "undo", "create", "update", "delete", "announce")
+ACTIVITY_KINDS = (
+    "follow",
+    "accept",
+    "reject",
+    "undo",
+    "create",
+    "update",
+    "delete",
+    "announce",
+    "block",
+)
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
 
 # Every recorded payload fedhub will take in, with the schema that admits it. The two negative
