@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from fedhub.actions import accounts, demo, edits, follows, groups, publish, sharing
+from fedhub.actions import accounts, demo, domain_blocks, edits, follows, groups, publish, sharing
 from fedhub.actions.instance import init_instance, open_instance
 from fedhub.domain import records
 from fedhub.domain.drafts import validate_article, validate_event
@@ -191,7 +191,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", choices=["network", "local", "all"], default="network")
     p.set_defaults(run=cmd_network_list)
     _user_parsers(sub)
+    _domain_parsers(sub)
     return parser
+
+
+def _domain_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    domain = sub.add_parser(
+        "domain", help="servers this instance refuses to federate with"
+    ).add_subparsers(dest="domain_command", required=True, metavar="ACTION")
+    p = domain.add_parser(
+        "block", help="cut a server (and its subdomains) off; its follows and posts go"
+    )
+    p.add_argument("domain", help="example.org (subdomains too), or host:port for one server")
+    p.add_argument("--reason", default="", help="a note for the admins (never sent)")
+    p.set_defaults(run=cmd_domain_block)
+    p = domain.add_parser("unblock", help="federate with a blocked server again")
+    p.add_argument("domain")
+    p.set_defaults(run=cmd_domain_unblock)
+    p = domain.add_parser("list", help="the blocked servers")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_domain_list)
 
 
 def _user_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -626,6 +645,40 @@ def _print_actors(rows: list[tuple[RemoteActor, str]], as_json: bool) -> None:
         return
     for actor, state in rows:
         print(f"{actor.uri}\t@{actor.preferred_username}@{actor.domain}\t{state}")
+
+
+async def cmd_domain_block(args: argparse.Namespace) -> None:
+    async def work(ctx: FederationContext) -> None:
+        blocked = await domain_blocks.block_domain(ctx, args.domain, args.reason)
+        print(
+            f"blocked {blocked.domain}: {blocked.actors_removed} actors and their follows and "
+            f"posts removed, {blocked.deliveries_dropped} queued deliveries dropped"
+        )
+
+    await _with_federation(args, work)
+
+
+async def cmd_domain_unblock(args: argparse.Namespace) -> None:
+    async def work(ctx: FederationContext) -> None:
+        print(f"unblocked {await domain_blocks.unblock_domain(ctx, args.domain)}")
+
+    await _with_federation(args, work)
+
+
+async def cmd_domain_list(args: argparse.Namespace) -> None:
+    async def work(ctx: FederationContext) -> None:
+        blocks = await domain_blocks.list_blocks(ctx)
+        if args.json:
+            listed = [
+                {"domain": b.domain, "reason": b.reason, "since": b.created_at.isoformat()}
+                for b in blocks
+            ]
+            print(json.dumps(listed, ensure_ascii=False, indent=2))
+            return
+        for b in blocks:
+            print(f"{b.domain}\t{b.created_at:%Y-%m-%d}\t{b.reason}")
+
+    await _with_federation(args, work)
 
 
 async def cmd_share(args: argparse.Namespace) -> None:

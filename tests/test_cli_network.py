@@ -26,3 +26,15 @@ def test_network_list_searches_and_filters_local_posts(cli: Cli, tmp_path: Path)
     # Without --scope, only what followed groups published: nothing yet.
     assert json.loads(cli.run("network", "list", "--json").stdout) == []
     assert "not a language code" in cli.fail("network", "list", "--lang", "<b>")
+
+
+def test_domain_block_list_and_unblock(cli: Cli) -> None:
+    blocked = cli.run("domain", "block", "*.Hostile.Example", "--reason", "scrapes  handles")
+    assert blocked.stdout.startswith("blocked hostile.example: 0 actors")
+    assert "already blocked" in cli.fail("domain", "block", "hostile.example")
+    assert "not a domain name" in cli.fail("domain", "block", "https://hostile.example/")
+    [entry] = json.loads(cli.run("domain", "list", "--json").stdout)
+    assert entry["domain"] == "hostile.example" and entry["reason"] == "scrapes handles"
+    assert cli.run("domain", "unblock", "HOSTILE.example").stdout == "unblocked hostile.example\n"
+    assert "is not blocked" in cli.fail("domain", "unblock", "hostile.example")
+    assert cli.run("domain", "list").stdout == ""

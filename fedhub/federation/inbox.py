@@ -125,6 +125,7 @@ async def authenticate(ctx: FederationContext, incoming: Incoming) -> Delivered:
     assert actor_uri is not None
     if not same_origin(key_id, actor_uri):
         raise Unauthorized("the signing key is not on the actor's server")
+    await ctx.resolver.refuse_blocked(actor_uri)  # before any fetch of its key
     owner = await ctx.resolver.key_owner(key_id)
     if owner is None:
         raise Unauthorized(f"could not fetch the key {key_id}")

@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from fedhub.activitypub.schemas import validate
-from fedhub.errors import FedhubError, InvalidDocument, InvalidInput, NotFound
+from fedhub.errors import FedhubError, Forbidden, InvalidDocument, InvalidInput, NotFound
+from fedhub.federation.blocklist import Blocklist
 from fedhub.federation.from_ap import ACTOR_TYPES, actor_from_ap, is_http_iri, same_origin
 from fedhub.net.client import FetchError, GuardedClient, Signer
 from fedhub.store import remote
@@ -29,12 +30,19 @@ class Resolver:
     """
 
     def __init__(
-        self, database: Database, client: GuardedClient, signer: Signer, *, development: bool
+        self,
+        database: Database,
+        client: GuardedClient,
+        signer: Signer,
+        *,
+        development: bool,
+        blocklist: Blocklist | None = None,
     ) -> None:
         self.database = database
         self.client = client
         self.signer = signer
         self.development = development
+        self.blocklist = blocklist or Blocklist(database)
         self._failed_keys: dict[str, float] = {}
         # Key id -> (owner, until): the inbox looks a key up for every request it verifies.
         # Every actor this resolver stores is forgotten here, so a refreshed (rotated) key is
@@ -45,6 +53,7 @@ class Resolver:
         """A remote ActivityStreams document whose id is the URL it was fetched from."""
         if not is_http_iri(url):
             raise InvalidDocument(f"not a fetchable URL: {url!r}")
+        await self.refuse_blocked(url)
         try:
             fetched = await self.client.get_activity(url, signer=self.signer)
             document = fetched.json()
@@ -67,7 +76,7 @@ class Resolver:
         What someone other than its author says of an object's deletion (a Lemmy community
         forwarding its moderator's removal) is believed only from the object's own origin.
         """
-        if not is_http_iri(url):
+        if not is_http_iri(url) or await self.blocklist.blocking(url):
             return False
         try:
             fetched = await self.client.get_activity(url, signer=self.signer)
@@ -84,8 +93,15 @@ class Resolver:
             and same_origin(fetched.url, url)
         )
 
+    async def refuse_blocked(self, url: str) -> None:
+        """Forbidden when the admin blocked `url`'s server: nothing is sent to it or taken."""
+        entry = await self.blocklist.blocking(url)
+        if entry is not None:
+            raise Forbidden(f"this instance does not federate with {entry}")
+
     async def actor(self, uri: str, *, refresh: bool = False) -> RemoteActor:
         """An actor, from the cache while it is fresh, else fetched and stored."""
+        await self.refuse_blocked(uri)
         if not refresh:
             async with self.database.reading() as session:
                 row = await remote.get_remote_actor(session, uri)
@@ -154,6 +170,7 @@ class Resolver:
         user, _, host = account.rpartition("@")
         if not user or not host or "/" in host:
             raise InvalidInput(f"{handle!r} is not a handle like @group@example.org")
+        await self.refuse_blocked(host)
         scheme = "http" if self.development else "https"
         url = f"{scheme}://{host}/.well-known/webfinger?resource=acct:{quote(account, safe='@')}"
         try:

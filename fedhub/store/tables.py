@@ -315,6 +315,17 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DomainBlock(Base):
+    """A domain the admin refuses to federate with: `host` covers its subdomains, `host:port`
+    that one server only."""
+
+    __tablename__ = "domain_blocks"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Host(Base):
     """A remote host's delivery health, for the circuit breaker."""
 

@@ -22,16 +22,20 @@ async def handle(incoming: Delivered) -> None:
             return
         now = datetime.now(UTC)
         if target == actor.uri:
-            actor.deleted_at = now
-            await session.merge(actor)
-            await session.execute(delete(Follower).where(Follower.remote_actor_id == actor.id))
-            await session.execute(delete(Following).where(Following.remote_actor_id == actor.id))
-            await remote.delete_remote_objects_of(session, actor)
-            # Its boosts go too; what they alone kept in the network view leaves it.
-            for boosted in await boosts.take_back_all(session, actor.id):
-                await boosts.release(session, boosted)
+            await forget_actor(session, await session.merge(actor), now)
             return
         await remove_object(session, actor, target, now)
+
+
+async def forget_actor(session: AsyncSession, actor: RemoteActor, now: datetime) -> None:
+    """An actor gone (deleted, or its domain blocked): its follows both ways, its objects and
+    its boosts go; what its boosts alone kept in the network view leaves it."""
+    actor.deleted_at = now
+    await session.execute(delete(Follower).where(Follower.remote_actor_id == actor.id))
+    await session.execute(delete(Following).where(Following.remote_actor_id == actor.id))
+    await remote.delete_remote_objects_of(session, actor)
+    for boosted in await boosts.take_back_all(session, actor.id):
+        await boosts.release(session, boosted)
 
 
 async def remove_object(
