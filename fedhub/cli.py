@@ -651,8 +651,8 @@ async def cmd_domain_block(args: argparse.Namespace) -> None:
     async def work(ctx: FederationContext) -> None:
         blocked = await domain_blocks.block_domain(ctx, args.domain, args.reason)
         print(
-            f"blocked {blocked.domain}: {blocked.actors_removed} actors and their follows and "
-            f"posts removed, {blocked.deliveries_dropped} queued deliveries dropped"
+            f"blocked {blocked.domain}; removed: {blocked.actors_removed} known account(s) with "
+            f"their follows and posts, {blocked.deliveries_dropped} queued delivery(ies)"
         )
 
     await _with_federation(args, work)

@@ -30,7 +30,7 @@ def test_network_list_searches_and_filters_local_posts(cli: Cli, tmp_path: Path)
 
 def test_domain_block_list_and_unblock(cli: Cli) -> None:
     blocked = cli.run("domain", "block", "*.Hostile.Example", "--reason", "scrapes  handles")
-    assert blocked.stdout.startswith("blocked hostile.example: 0 actors")
+    assert blocked.stdout.startswith("blocked hostile.example; removed: 0 known account(s)")
     assert "already blocked" in cli.fail("domain", "block", "hostile.example")
     assert "not a domain name" in cli.fail("domain", "block", "https://hostile.example/")
     [entry] = json.loads(cli.run("domain", "list", "--json").stdout)
