@@ -19,6 +19,7 @@ from fedhub.uris import Uris
 from fedhub.web import (
     account_views,
     actor_views,
+    admin_views,
     discovery_views,
     federation_views,
     feed_views,
@@ -94,6 +95,7 @@ def add_routes(app: web.Application) -> None:
         ]
     )
     account_views.add_account_routes(app)
+    admin_views.add_admin_routes(app)
     member_views.add_member_routes(app)
     add_editor_routes(app)
 

@@ -20,7 +20,7 @@ from fedhub.actions.demo import seed_demo
 from fedhub.actions.groups import create_group
 from fedhub.domain.accounts import token_hash
 from fedhub.store.tables import Account as AccountRow
-from fedhub.store.tables import AccountSession, Invite, LoginToken
+from fedhub.store.tables import AccountSession, DomainBlock, Invite, LoginToken
 from fedhub.web.app import create_app
 from fedhub.web.auth import require_account, require_group_role
 from tests.conftest import Instance
@@ -415,6 +415,19 @@ async def test_a_member_does_not_see_the_invites_page(
     await log_in(browsers[0], "olena")
     response, body = await browsers[0].get("/admin/invites")
     assert response.status == 403 and "admin" in body
+
+
+async def test_only_the_admin_blocks_servers(instance: Instance, browsers: list[Browser]) -> None:
+    """Editors and members get 403 on the blocked servers page and its forms; nothing changes."""
+    await member_with_password(instance, "taras", "editor", "demo")
+    await log_in(browsers[0], "taras")
+    response, body = await browsers[0].get("/admin/domains")
+    assert response.status == 403 and "admin" in body
+    token = await browsers[0].csrf("/account")
+    for path in ("/admin/domains", "/admin/domains/unblock"):
+        response, body = await browsers[0].post(path, {"domain": "hostile.example", "csrf": token})
+        assert response.status == 403 and "only the instance" in body, path
+    assert await count(instance, DomainBlock) == 0
 
 
 @pytest.fixture
