@@ -63,6 +63,11 @@ def blocked_by(entries: Iterable[str], url: str) -> str | None:
         return None
     if not host:
         return None
+    if not host.isascii():  # entries are stored in IDNA: compare like with like
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
     return next((entry for entry in entries if covers(entry, host, port)), None)
 
 

@@ -57,6 +57,7 @@ def test_an_entry_covers_its_subdomains_and_a_port_entry_one_server() -> None:
     assert blocked_by(entries, "http://127.0.0.1:8080/inbox") == "127.0.0.1:8080"
     assert blocked_by(entries, "http://127.0.0.1:8081/inbox") is None
     assert blocked_by(entries, "social.example.org") == "example.org"
+    assert blocked_by(["xn--80aikifvh.xn--j1amh"], "https://соц.приклад.укр/users/a") is not None
 
 
 async def test_a_blocked_server_is_cut_off_and_what_it_left_goes(
