@@ -10,7 +10,7 @@ from aiohttp import web
 from yarl import URL
 
 from fedhub.errors import InvalidInput
-from fedhub.federation.remote_follow import remote_follow_url
+from fedhub.federation.remote_follow import parse_account, remote_follow_url
 from fedhub.store import actors, posts
 from fedhub.web.i18n import LANGUAGE_COOKIE, ReaderError, gettext
 from fedhub.web.render import page
@@ -88,20 +88,32 @@ async def remote_follow(request: web.Request) -> web.StreamResponse:
     async with request.app[DATABASE].reading() as session:
         await actors.get_group(session, slug)
     account = request.query.get("account", "")
+    ctx = request.app[FEDERATION]
+    # The parser's reasons are English and technical; the reader gets one they can act on.
+    unusable = ReaderError(
+        gettext("“%(account)s” is not a handle like @you@your.server or a server address.")
+        % {"account": account.strip()[:100]}
+    )
+    try:
+        server = parse_account(account).host
+    except InvalidInput as error:
+        raise unusable from error
+    if await ctx.resolver.blocklist.blocking(server):
+        # Neither asked nor sent there: a Follow from it would be refused anyway.
+        raise ReaderError(
+            gettext("This site does not federate with %(server)s: follow from another server.")
+            % {"server": server}
+        )
     try:
         target = await remote_follow_url(
-            request.app[FEDERATION].client,
+            ctx.client,
             account,
             handle=uris.handle(slug),
             actor=uris.group(slug),
             development=request.app[SETTINGS].development,
         )
     except InvalidInput as error:
-        # The parser's reason is English and technical; the reader gets one they can act on.
-        raise ReaderError(
-            gettext("“%(account)s” is not a handle like @you@your.server or a server address.")
-            % {"account": account.strip()[:100]}
-        ) from error
+        raise unusable from error
     # As built: yarl would otherwise re-normalise the percent-encoding of the reader's template.
     raise web.HTTPSeeOther(URL(target, encoded=True))
 

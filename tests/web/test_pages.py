@@ -10,7 +10,7 @@ from urllib.parse import quote, urljoin
 import pytest
 from aiohttp import web
 
-from fedhub.actions import publish
+from fedhub.actions import domain_blocks, publish
 from fedhub.activitypub.schemas import validate
 from fedhub.domain.drafts import validate_event
 from tests.conftest import Instance
@@ -299,6 +299,17 @@ async def test_remote_follow_falls_back_to_mastodons_page(demo: Instance) -> Non
     assert await remote_follow(demo, f"@me@{down}") == (
         f"http://{down}/authorize_interaction?uri={actor}"
     )
+
+
+async def test_remote_follow_from_a_blocked_server_is_refused_unasked(demo: Instance) -> None:
+    async with FakeHome("http://home.example/authorize_interaction?uri={uri}") as home:
+        await domain_blocks.block_domain(demo.federation, home.host)
+        page = await remote_follow(demo, f"@me@{home.host}", status=400)
+        assert home.asked == []
+        await domain_blocks.unblock_domain(demo.federation, home.host)
+        await remote_follow(demo, f"@me@{home.host}")
+        assert home.asked == [f"acct:me@{home.host}"]
+    assert f"This site does not federate with {home.host}" in page
 
 
 @pytest.mark.parametrize("account", ["", "not a handle", "@me@", "me@host/path", "javascript:x"])
