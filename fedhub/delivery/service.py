@@ -11,6 +11,7 @@ from aiohttp import web
 
 from fedhub.delivery.policy import SendResult
 from fedhub.delivery.worker import DeliveryWorker, Send
+from fedhub.federation.blocklist import Blocklist
 from fedhub.net.client import BlockedAddress, FetchError, GuardedClient, Signer
 
 log = logging.getLogger("fedhub.delivery")
@@ -21,10 +22,17 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 ERROR_EXCERPT = 200
 
 
-def guarded_send(client: GuardedClient) -> Send:
-    """The worker's `send`: sign and POST through the guarded client, failures as values."""
+def guarded_send(client: GuardedClient, blocklist: Blocklist | None = None) -> Send:
+    """The worker's `send`: sign and POST through the guarded client, failures as values.
+
+    With the admin's `blocklist`, nothing is sent to a blocked server, however it was queued
+    (a Follow accepted in the moments before another process's block was read here).
+    """
 
     async def send(inbox: str, body: bytes, key_id: str, private_key_pem: str) -> SendResult:
+        blocked = await blocklist.blocking(inbox) if blocklist is not None else None
+        if blocked is not None:
+            return SendResult(status=None, error=f"{blocked} is blocked", refused=True)
         signer = Signer(key_id=key_id, private_key_pem=private_key_pem)
         try:
             posted = await client.post_activity(inbox, body, signer=signer)

@@ -142,7 +142,7 @@ def create_app(
         # A short idle poll: posts published by the CLI (another process) go out within a second.
         worker = DeliveryWorker(
             ctx.database,
-            guarded_send(ctx.client),
+            guarded_send(ctx.client, ctx.resolver.blocklist),
             ctx.uris,
             idle_poll=0.5,
             lease=timedelta(seconds=settings.delivery_lease_seconds),

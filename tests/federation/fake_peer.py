@@ -15,10 +15,12 @@ from fedhub.activitypub.keys import KeyPair
 
 @dataclass
 class FakePeer:
-    """Serves `documents` (path → JSON) and counts every GET, so tests can see what was fetched."""
+    """Serves `documents` (path → JSON) and counts every GET and POST, so tests can see what
+    was fetched and delivered."""
 
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     fetches: Counter[str] = field(default_factory=Counter)
+    posts: Counter[str] = field(default_factory=Counter)
     runner: web.AppRunner | None = None
     port: int = 0
 
@@ -73,4 +75,5 @@ class FakePeer:
 
     async def _post(self, request: web.Request) -> web.Response:
         await request.read()
+        self.posts[request.path] += 1
         return web.Response(status=202)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -10,8 +12,11 @@ from fedhub.activitypub.keys import KeyPair
 from fedhub.domain.drafts import validate_article
 from fedhub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedhub.federation.blocklist import blocked_by, normalise_domain
-from fedhub.store.tables import Delivery, Follower, Following, RemoteObject
+from fedhub.store import actors
+from fedhub.store import follows as follow_store
+from fedhub.store.tables import Delivery, DomainBlock, Follower, Following, RemoteObject
 from tests.conftest import Instance
+from tests.federation.conftest import eventually
 from tests.federation.fake_peer import FakePeer
 from tests.federation.test_inbox import count, create, follow, followed, note, post
 
@@ -117,3 +122,28 @@ async def test_a_blocked_server_is_cut_off_and_what_it_left_goes(
     assert await count(instance, Follower) == 1
     assert await post(instance, follow(alice, group, 3), alice_keys, f"{alice}#main-key") == 202
     assert await count(instance, Follower) == 2
+
+
+async def test_nothing_queued_is_sent_to_a_blocked_server(
+    instance: Instance, group: str, peer: FakePeer, alice_keys: KeyPair
+) -> None:
+    """A follower another process's block has not removed yet still gets nothing from us."""
+    alice = await instance.federation.resolver.actor(peer.actor("alice", alice_keys))
+    host = f"127.0.0.1:{peer.port}"
+    async with instance.database.transaction() as session:
+        kyiv = await actors.get_group_row(session, "kyiv")
+        await follow_store.put_follower(session, kyiv.id, alice.id, "accepted", f"{alice.uri}/f")
+        # The block as the CLI writes it, without this server's removals.
+        session.add(DomainBlock(domain=host, reason="", created_at=datetime.now(UTC)))
+    instance.federation.resolver.blocklist.forget()  # what the next refresh would read
+    draft = validate_article(group_slug="kyiv", lang="en", title="Not for them", body_markdown=".")
+    await publish.publish_article(instance.database, instance.settings, draft)
+    instance.federation.wake_delivery()
+
+    async def settled() -> str | None:
+        async with instance.database.reading() as session:
+            rows = (await session.execute(select(Delivery.state, Delivery.last_error))).all()
+        return rows[0][1] if [state for state, _ in rows] == ["failed"] else None
+
+    assert await eventually(settled, "the delivery to be dropped") == f"{host} is blocked"
+    assert sum(peer.posts.values()) == 0
