@@ -19,6 +19,7 @@ from fedhub.store.database import Database
 from fedhub.store.tables import DomainBlock
 
 REFRESH_SECONDS = 10.0  # a block made by another process (the CLI) applies within this
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
@@ -58,7 +59,8 @@ def blocked_by(entries: Iterable[str], url: str) -> str | None:
     """The entry that blocks the server of `url` (or of `host[:port]`), if any."""
     parts = urlsplit(url if "//" in url else f"//{url}")
     try:
-        host, port = parts.hostname or "", parts.port
+        # A URL's default port counts as written: `example.org:443` blocks https://example.org.
+        host, port = parts.hostname or "", parts.port or _DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
         return None
     if not host:

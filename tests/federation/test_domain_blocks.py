@@ -61,6 +61,8 @@ def test_an_entry_covers_its_subdomains_and_a_port_entry_one_server() -> None:
     assert blocked_by(entries, "https://example.org.evil.net/users/a") is None
     assert blocked_by(entries, "http://127.0.0.1:8080/inbox") == "127.0.0.1:8080"
     assert blocked_by(entries, "http://127.0.0.1:8081/inbox") is None
+    assert blocked_by(["example.net:443"], "https://example.net/inbox") == "example.net:443"
+    assert blocked_by(["example.net:443"], "http://example.net/inbox") is None
     assert blocked_by(entries, "social.example.org") == "example.org"
     assert blocked_by(["xn--80aikifvh.xn--j1amh"], "https://соц.приклад.укр/users/a") is not None
 
